@@ -1,0 +1,124 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Per-folio hotness table: pure C, no syscalls, time passed in by the caller.
+ *
+ * Keyed by (tgid, granule-aligned address).  Scores decay exponentially per
+ * window (lazily, on touch and on scan), folios in cooldown after a promotion
+ * are not candidates, and a promoted folio that shows up on the slow tier
+ * again counts as a ping-pong and lengthens its next cooldown.  Memory is
+ * bounded by a cap; inserting into a full table evicts the coldest entry.
+ */
+#ifndef TIERD_HOTNESS_H
+#define TIERD_HOTNESS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum hot_state {
+	HOT_ON_SLOW = 0,	/* believed on a slow node (or unknown) */
+	HOT_PROMOTED,		/* we moved it to the fast node */
+	HOT_ON_FAST,		/* found already on the fast node */
+};
+
+struct hotness_params {
+	uint32_t cap;			/* max entries */
+	uint32_t window_ms;		/* decay step */
+	double decay;			/* score factor per window, (0,1) */
+	uint32_t cooldown_ms;		/* after a promotion */
+	uint32_t pingpong_backoff;	/* cooldown *= backoff^pingpongs */
+};
+
+struct hot_candidate {
+	uint32_t tgid;
+	uint64_t addr;
+	double score;
+};
+
+/* Returned by hotness_record(). */
+struct hot_record_result {
+	bool inserted;		/* new entry */
+	bool evicted;		/* a colder entry was evicted to make room */
+	bool pingpong;		/* entry was PROMOTED and seen on slow again */
+};
+
+struct hotness_stats {
+	uint64_t size;
+	uint64_t cap;
+	uint64_t evictions;
+	uint64_t pingpongs;
+	uint64_t bytes;		/* memory the table holds */
+};
+
+struct hotness_table;
+
+/* Returns 0 and a new table in *out, or -EINVAL / -ENOMEM. */
+int hotness_create(const struct hotness_params *p, struct hotness_table **out);
+void hotness_destroy(struct hotness_table *t);
+
+/*
+ * Change decay/window/cooldown/backoff (and shrink or grow the cap, evicting
+ * the coldest when shrinking) on reload.  Returns 0 or -EINVAL/-ENOMEM with
+ * the table unchanged.
+ */
+int hotness_set_params(struct hotness_table *t, const struct hotness_params *p);
+
+/*
+ * Add @faults write faults for (tgid, addr) seen at @now_ms.  @on_slow says
+ * whether the source knows the folio is on a slow node now (private-node
+ * source: always true); a PROMOTED entry seen on slow is a ping-pong.
+ * Returns 0 or -ENOMEM.
+ */
+int hotness_record(struct hotness_table *t, uint32_t tgid, uint64_t addr,
+		   uint32_t faults, bool on_slow, uint64_t now_ms,
+		   struct hot_record_result *res);
+
+/*
+ * Fill @out with up to @max folios whose decayed score at @now_ms is
+ * >= @min_score and that are not in cooldown, hottest first.  Returns the
+ * number written.  *@nr_cooldown (may be NULL) gets how many qualifying
+ * folios were skipped for cooldown.
+ */
+size_t hotness_candidates(struct hotness_table *t, uint64_t now_ms,
+			  double min_score, struct hot_candidate *out,
+			  size_t max, uint64_t *nr_cooldown);
+
+/* The migrator moved it: PROMOTED, cooldown starts at @now_ms. */
+void hotness_mark_promoted(struct hotness_table *t, uint32_t tgid,
+			   uint64_t addr, uint64_t now_ms);
+/* Found already on the fast node: ON_FAST, cooldown starts at @now_ms. */
+void hotness_mark_on_fast(struct hotness_table *t, uint32_t tgid,
+			  uint64_t addr, uint64_t now_ms);
+/*
+ * Found on a slow node by a location query; a PROMOTED entry becomes a
+ * ping-pong.  Returns true when it was one.
+ */
+bool hotness_mark_on_slow(struct hotness_table *t, uint32_t tgid,
+			  uint64_t addr, uint64_t now_ms);
+/* Could not be moved for good (ENOENT, EFAULT, EACCES): drop the entry. */
+void hotness_forget(struct hotness_table *t, uint32_t tgid, uint64_t addr);
+/* The process exited. */
+void hotness_forget_tgid(struct hotness_table *t, uint32_t tgid);
+
+/* Decay every entry to @now_ms and drop those whose score fell below @floor. */
+void hotness_age(struct hotness_table *t, uint64_t now_ms, double floor);
+
+/* Per-tgid summary: entries and entries with score >= @hot_score. */
+void hotness_tgid_summary(struct hotness_table *t, uint32_t tgid,
+			  uint64_t now_ms, double hot_score,
+			  uint32_t *tracked, uint32_t *hot);
+
+/* Score of one entry at @now_ms, or -1 if absent (for tests and tierctl). */
+double hotness_score(struct hotness_table *t, uint32_t tgid, uint64_t addr,
+		     uint64_t now_ms);
+
+/*
+ * Hottest entries of @tgid (all tgids when 0) regardless of cooldown, by
+ * decayed score at @now_ms.  Returns the number written.
+ */
+size_t hotness_top(struct hotness_table *t, uint32_t tgid, uint64_t now_ms,
+		   struct hot_candidate *out, size_t max);
+
+void hotness_get_stats(const struct hotness_table *t, struct hotness_stats *st);
+
+#endif /* TIERD_HOTNESS_H */
