@@ -1,0 +1,149 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <numa.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "numa_nodes.h"
+
+int numa_topology_read(struct numa_topology *topo)
+{
+	struct bitmask *cpus;
+	int max;
+
+	memset(topo, 0, sizeof(*topo));
+	if (numa_available() < 0) {
+		/* !CONFIG_NUMA: one node 0 with everything */
+		topo->nr_nodes = 1;
+		topo->mem_mask = topo->cpu_mask = 1;
+		topo->distance[0][0] = 10;
+		return 0;
+	}
+	topo->numa = true;
+	max = numa_max_node();
+	if (max >= TIERD_MAX_NODES)
+		max = TIERD_MAX_NODES - 1;
+	topo->nr_nodes = (unsigned int)max + 1;
+
+	cpus = numa_allocate_cpumask();
+	for (int n = 0; n <= max; n++) {
+		long long free_b;
+
+		if (!numa_bitmask_isbitset(numa_nodes_ptr, n))
+			continue;
+		if (numa_node_size64(n, &free_b) > 0)
+			topo->mem_mask |= 1ULL << n;
+		if (cpus && numa_node_to_cpus(n, cpus) == 0 &&
+		    numa_bitmask_weight(cpus) > 0)
+			topo->cpu_mask |= 1ULL << n;
+		for (int m = 0; m <= max; m++) {
+			int d = numa_distance(n, m);
+
+			topo->distance[n][m] = d > 0 && d < 256 ? (uint8_t)d : 0;
+		}
+	}
+	if (cpus)
+		numa_free_cpumask(cpus);
+	return 0;
+}
+
+int numa_node_memory(int node, uint64_t *free_bytes, uint64_t *total_bytes)
+{
+	long long free_b = 0, total;
+
+	total = numa_node_size64(node, &free_b);
+	if (total < 0)
+		return -ENODEV;
+	*free_bytes = (uint64_t)free_b;
+	if (total_bytes)
+		*total_bytes = (uint64_t)total;
+	return 0;
+}
+
+static int format_mask(uint64_t mask, char *buf, size_t len)
+{
+	size_t off = 0;
+
+	buf[0] = '\0';
+	for (int n = 0; n < TIERD_MAX_NODES && off < len; n++)
+		if (mask & (1ULL << n))
+			off += snprintf(buf + off, len - off, "%s%d",
+					off ? "," : "", n);
+	return 0;
+}
+
+int tier_choose(const struct numa_topology *topo,
+		const struct tierd_config *cfg, struct tier_choice *out)
+{
+	uint64_t slow, missing;
+	char list[128];
+	int fast = -1;
+
+	memset(out, 0, sizeof(*out));
+	out->fast_node = -1;
+
+	if (cfg->slow_auto) {
+		/* CPU-less memory nodes: CXL expanders, compressed RAM */
+		slow = topo->mem_mask & ~topo->cpu_mask;
+	} else {
+		slow = cfg->slow_mask;
+		missing = slow & ~topo->mem_mask;
+		if (missing) {
+			format_mask(missing, list, sizeof(list));
+			snprintf(out->reason, sizeof(out->reason),
+				 "[nodes] slow: node %s does not exist or has no memory",
+				 list);
+			return -ENODEV;
+		}
+	}
+
+	if (!cfg->fast_auto) {
+		fast = cfg->fast_node;
+		if (fast < 0 || fast >= TIERD_MAX_NODES ||
+		    !(topo->mem_mask & (1ULL << fast))) {
+			snprintf(out->reason, sizeof(out->reason),
+				 "[nodes] fast: node %d does not exist or has no memory",
+				 fast);
+			return -ENODEV;
+		}
+		slow &= ~(1ULL << fast);
+	} else if (slow) {
+		/* the node with CPUs and memory nearest to the slow tier */
+		unsigned int best = ~0U;
+		uint64_t cand = topo->mem_mask & topo->cpu_mask & ~slow;
+
+		for (int n = 0; n < TIERD_MAX_NODES; n++) {
+			unsigned int sum = 0;
+
+			if (!(cand & (1ULL << n)))
+				continue;
+			for (int s = 0; s < TIERD_MAX_NODES; s++)
+				if (slow & (1ULL << s))
+					sum += topo->distance[s][n];
+			if (sum < best) {
+				best = sum;
+				fast = n;
+			}
+		}
+	}
+
+	if (!slow) {
+		format_mask(topo->mem_mask, list, sizeof(list));
+		snprintf(out->reason, sizeof(out->reason),
+			 "no slow-tier node: memory nodes %s all have CPUs (no CPU-less node to promote from)",
+			 list);
+		return 0;
+	}
+	if (fast < 0) {
+		snprintf(out->reason, sizeof(out->reason),
+			 "no fast node: no node with CPUs and memory besides the slow tier");
+		return 0;
+	}
+	out->tiering = true;
+	out->slow_mask = slow;
+	out->fast_node = fast;
+	format_mask(slow, list, sizeof(list));
+	snprintf(out->reason, sizeof(out->reason), "slow %s -> fast %d", list,
+		 fast);
+	return 0;
+}

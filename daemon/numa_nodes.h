@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * NUMA topology through libnuma, and the pure choice of slow and fast nodes
+ * from it and the config.
+ */
+#ifndef TIERD_NUMA_NODES_H
+#define TIERD_NUMA_NODES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+
+struct numa_topology {
+	bool numa;			/* kernel has NUMA (numa_available) */
+	unsigned int nr_nodes;		/* highest possible node id + 1 */
+	uint64_t mem_mask;		/* nodes with memory */
+	uint64_t cpu_mask;		/* nodes with CPUs */
+	uint8_t distance[TIERD_MAX_NODES][TIERD_MAX_NODES];
+};
+
+struct tier_choice {
+	bool tiering;			/* at least one slow node and a fast one */
+	uint64_t slow_mask;
+	int fast_node;			/* -1 without tiering */
+	char reason[200];		/* why tiering is off, or what was chosen */
+};
+
+/* Read the running machine's topology.  Returns 0 (never fails hard). */
+int numa_topology_read(struct numa_topology *topo);
+
+/* Free and total bytes of @node.  Returns 0 or -errno. */
+int numa_node_memory(int node, uint64_t *free_bytes, uint64_t *total_bytes);
+
+/*
+ * Pure: apply [nodes] of @cfg to @topo.  Explicit nodes that do not exist or
+ * have no memory are an error (-ENODEV, reason in @out->reason); `auto` with
+ * nothing to tier is not (tiering = false, reason says why).
+ */
+int tier_choose(const struct numa_topology *topo,
+		const struct tierd_config *cfg, struct tier_choice *out);
+
+#endif /* TIERD_NUMA_NODES_H */
