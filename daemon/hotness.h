@@ -52,6 +52,14 @@ struct hotness_stats {
 
 struct hotness_table;
 
+/* Largest cap accepted (entries are indexed by 32-bit slots). */
+#define HOTNESS_CAP_MAX (1u << 30)
+/* Ping-pong backoff never stretches a cooldown past this (or cooldown_ms). */
+#define HOTNESS_COOLDOWN_MAX_MS (3600u * 1000u)
+
+/* NULL when @p is usable, else what is wrong with it, for the caller's log. */
+const char *hotness_params_invalid(const struct hotness_params *p);
+
 /* Returns 0 and a new table in *out, or -EINVAL / -ENOMEM. */
 int hotness_create(const struct hotness_params *p, struct hotness_table **out);
 void hotness_destroy(struct hotness_table *t);

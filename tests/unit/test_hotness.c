@@ -1,0 +1,470 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Unit tests for the hotness table (daemon/hotness.c). */
+#include <errno.h>
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <cmocka.h>
+
+#include "hotness.h"
+
+#define W 1000		/* window_ms in most tests */
+#define PG 0x1000ULL
+
+static struct hotness_params params(uint32_t cap, double decay)
+{
+	return (struct hotness_params) {
+		.cap = cap,
+		.window_ms = W,
+		.decay = decay,
+		.cooldown_ms = 5000,
+		.pingpong_backoff = 2,
+	};
+}
+
+static struct hotness_table *mk(uint32_t cap, double decay)
+{
+	struct hotness_params p = params(cap, decay);
+	struct hotness_table *t = NULL;
+
+	assert_int_equal(hotness_create(&p, &t), 0);
+	assert_non_null(t);
+	return t;
+}
+
+static void rec(struct hotness_table *t, uint32_t tgid, uint64_t addr,
+		uint32_t faults, bool on_slow, uint64_t now)
+{
+	assert_int_equal(hotness_record(t, tgid, addr, faults, on_slow, now,
+					NULL), 0);
+}
+
+static uint64_t table_size(struct hotness_table *t)
+{
+	struct hotness_stats st;
+
+	hotness_get_stats(t, &st);
+	return st.size;
+}
+
+static void test_params_rejected(void **state)
+{
+	struct hotness_params p = params(10, 0.5);
+	struct hotness_table *t = NULL;
+
+	p.cap = 0;
+	assert_int_equal(hotness_create(&p, &t), -EINVAL);
+	assert_non_null(hotness_params_invalid(&p));
+	p = params(10, 0.0);
+	assert_int_equal(hotness_create(&p, &t), -EINVAL);
+	p = params(10, 1.0);
+	assert_int_equal(hotness_create(&p, &t), -EINVAL);
+	p = params(10, NAN);
+	assert_int_equal(hotness_create(&p, &t), -EINVAL);
+	p = params(10, 0.5);
+	p.window_ms = 0;
+	assert_int_equal(hotness_create(&p, &t), -EINVAL);
+	p = params(10, 0.5);
+	p.pingpong_backoff = 0;
+	assert_int_equal(hotness_create(&p, &t), -EINVAL);
+	p = params(HOTNESS_CAP_MAX + 1u, 0.5);
+	assert_int_equal(hotness_create(&p, &t), -EINVAL);
+	assert_null(t);
+	p = params(10, 0.5);
+	assert_null(hotness_params_invalid(&p));
+}
+
+static void test_decay_exact(void **state)
+{
+	struct hotness_table *t = mk(100, 0.5);
+
+	rec(t, 1, PG, 16, true, 10000);
+	/* 0 windows, and partial windows, do not decay */
+	assert_true(hotness_score(t, 1, PG, 10000) == 16.0);
+	assert_true(hotness_score(t, 1, PG, 10999) == 16.0);
+	/* 1 window */
+	assert_true(hotness_score(t, 1, PG, 11000) == 8.0);
+	assert_true(hotness_score(t, 1, PG, 11999) == 8.0);
+	/* 3 windows from the first stamp: time in partial windows is kept */
+	assert_true(hotness_score(t, 1, PG, 13000) == 2.0);
+	/* record adds to the decayed score: 2 + 5 */
+	rec(t, 1, PG, 5, true, 13500);
+	assert_true(hotness_score(t, 1, PG, 13500) == 7.0);
+	/* the window stamp stayed on the 1 s grid of the first record */
+	assert_true(hotness_score(t, 1, PG, 14000) == 3.5);
+	assert_true(hotness_score(t, 1, PG, 20000) == 7.0 / 128.0);
+	/* absent */
+	assert_true(hotness_score(t, 2, PG, 20000) == -1.0);
+	/* long idle: pow() path beyond the table, underflows to 0 at worst */
+	assert_true(hotness_score(t, 1, PG, 20000 + 100ULL * W) ==
+		    7.0 / 128.0 * pow(0.5, 100));
+	hotness_destroy(t);
+}
+
+static void test_decay_non_dyadic(void **state)
+{
+	struct hotness_table *t = mk(100, 0.9);
+
+	rec(t, 7, PG, 100, true, 0);
+	assert_float_equal(hotness_score(t, 7, PG, 0), 100.0, 0);
+	assert_float_equal(hotness_score(t, 7, PG, 1000), 90.0, 1e-12);
+	assert_float_equal(hotness_score(t, 7, PG, 3000), 72.9, 1e-12);
+	hotness_destroy(t);
+}
+
+static void test_candidates_threshold_order(void **state)
+{
+	struct hotness_table *t = mk(100, 0.5);
+	struct hot_candidate c[8];
+	uint64_t cool = 99;
+	size_t n;
+
+	rec(t, 1, 1 * PG, 3, true, 0);
+	rec(t, 1, 2 * PG, 10, true, 0);
+	rec(t, 2, 3 * PG, 6, true, 0);
+	rec(t, 2, 4 * PG, 4, true, 0);
+	rec(t, 3, 5 * PG, 8, true, 0);
+
+	n = hotness_candidates(t, 0, 4.0, c, 8, &cool);
+	assert_int_equal(n, 4);
+	assert_int_equal(cool, 0);
+	assert_true(c[0].addr == 2 * PG && c[0].score == 10.0);
+	assert_true(c[1].addr == 5 * PG && c[1].tgid == 3);
+	assert_true(c[2].addr == 3 * PG);
+	assert_true(c[3].addr == 4 * PG && c[3].score == 4.0);	/* >= */
+
+	/* max truncates to the hottest */
+	n = hotness_candidates(t, 0, 4.0, c, 2, NULL);
+	assert_int_equal(n, 2);
+	assert_true(c[0].addr == 2 * PG && c[1].addr == 5 * PG);
+
+	/* after one window only 10 -> 5 and 8 -> 4 still qualify */
+	n = hotness_candidates(t, 1000, 4.0, c, 8, NULL);
+	assert_int_equal(n, 2);
+	assert_true(c[0].score == 5.0 && c[1].score == 4.0);
+
+	assert_int_equal(hotness_candidates(t, 1000, 4.0, NULL, 0, NULL), 0);
+	hotness_destroy(t);
+}
+
+static void test_cooldown(void **state)
+{
+	struct hotness_table *t = mk(100, 0.5);
+	struct hot_candidate c[4];
+	uint64_t cool;
+
+	rec(t, 1, PG, 100, true, 0);
+	rec(t, 1, 2 * PG, 100, true, 0);
+	hotness_mark_promoted(t, 1, PG, 0);
+	hotness_mark_on_fast(t, 1, 2 * PG, 100);
+
+	assert_int_equal(hotness_candidates(t, 0, 1.0, c, 4, &cool), 0);
+	assert_int_equal(cool, 2);
+	assert_int_equal(hotness_candidates(t, 4999, 1.0, c, 4, &cool), 0);
+	assert_int_equal(cool, 2);
+	/* cooldown_ms = 5000: PG is back at 5000, 2*PG at 5100 */
+	assert_int_equal(hotness_candidates(t, 5000, 1.0, c, 4, &cool), 1);
+	assert_true(c[0].addr == PG);
+	assert_int_equal(cool, 1);
+	assert_int_equal(hotness_candidates(t, 5100, 1.0, c, 4, &cool), 2);
+	assert_int_equal(cool, 0);
+
+	/* top ignores cooldown */
+	hotness_mark_promoted(t, 1, PG, 6000);
+	assert_int_equal(hotness_top(t, 0, 6000, c, 4), 2);
+
+	/* marking an unknown folio does not create it */
+	hotness_mark_promoted(t, 9, PG, 6000);
+	assert_true(hotness_score(t, 9, PG, 6000) == -1.0);
+	assert_false(hotness_mark_on_slow(t, 9, PG, 6000));
+	hotness_destroy(t);
+}
+
+static void test_pingpong_backoff(void **state)
+{
+	struct hotness_table *t = mk(100, 0.5);
+	struct hot_record_result res;
+	struct hot_candidate c[2];
+	struct hotness_stats st;
+	uint64_t now = 0;
+
+	rec(t, 1, PG, 100, true, now);
+	hotness_mark_promoted(t, 1, PG, now);
+	/* first cooldown: 5000 */
+	assert_int_equal(hotness_candidates(t, now + 4999, 0, c, 2, NULL), 0);
+	assert_int_equal(hotness_candidates(t, now + 5000, 0, c, 2, NULL), 1);
+
+	/* seen on slow again: ping-pong 1 */
+	now = 10000;
+	assert_int_equal(hotness_record(t, 1, PG, 1, true, now, &res), 0);
+	assert_true(res.pingpong && !res.inserted && !res.evicted);
+	/* state went back to ON_SLOW: a second fault is no ping-pong */
+	assert_int_equal(hotness_record(t, 1, PG, 1, true, now, &res), 0);
+	assert_false(res.pingpong);
+
+	hotness_mark_promoted(t, 1, PG, now);
+	assert_int_equal(hotness_candidates(t, now + 9999, 0, c, 2, NULL), 0);
+	assert_int_equal(hotness_candidates(t, now + 10000, 0, c, 2, NULL), 1);
+
+	/* ping-pong 2 via a location query: cooldown 5000 * 2^2 */
+	now = 30000;
+	assert_true(hotness_mark_on_slow(t, 1, PG, now));
+	assert_false(hotness_mark_on_slow(t, 1, PG, now));
+	hotness_mark_promoted(t, 1, PG, now);
+	assert_int_equal(hotness_candidates(t, now + 19999, 0, c, 2, NULL), 0);
+	assert_int_equal(hotness_candidates(t, now + 20000, 0, c, 2, NULL), 1);
+
+	/* faults with unknown location on a PROMOTED folio are no ping-pong */
+	hotness_mark_promoted(t, 1, PG, now);
+	assert_int_equal(hotness_record(t, 1, PG, 1, false, now, &res), 0);
+	assert_false(res.pingpong);
+
+	/* ON_FAST seen on slow is a demotion we did not cause: no ping-pong */
+	rec(t, 1, 2 * PG, 1, true, now);
+	hotness_mark_on_fast(t, 1, 2 * PG, now);
+	assert_int_equal(hotness_record(t, 1, 2 * PG, 1, true, now, &res), 0);
+	assert_false(res.pingpong);
+
+	hotness_get_stats(t, &st);
+	assert_int_equal(st.pingpongs, 2);
+	hotness_destroy(t);
+}
+
+static void test_backoff_capped(void **state)
+{
+	struct hotness_params p = params(10, 0.5);
+	struct hotness_table *t = NULL;
+	struct hot_candidate c[1];
+	uint64_t now = 0;
+
+	p.pingpong_backoff = UINT32_MAX;
+	p.cooldown_ms = 1000;
+	assert_int_equal(hotness_create(&p, &t), 0);
+	rec(t, 1, PG, 1, true, 0);
+	for (int i = 0; i < 40; i++) {
+		hotness_mark_promoted(t, 1, PG, now);
+		now += 1;
+		assert_true(hotness_mark_on_slow(t, 1, PG, now));
+	}
+	hotness_mark_promoted(t, 1, PG, now);
+	assert_int_equal(hotness_candidates(t, now + HOTNESS_COOLDOWN_MAX_MS - 1,
+					    0, c, 1, NULL), 0);
+	assert_int_equal(hotness_candidates(t, now + HOTNESS_COOLDOWN_MAX_MS,
+					    0, c, 1, NULL), 1);
+	hotness_destroy(t);
+}
+
+static void test_eviction_hot_survive(void **state)
+{
+	const uint32_t cap = 1024, hot = 512;
+	struct hotness_table *t = mk(cap, 0.5);
+	struct hot_record_result res;
+	struct hotness_stats st;
+	uint64_t evicted = 0;
+
+	for (uint32_t i = 0; i < hot; i++)
+		rec(t, 1, (uint64_t)i * PG, 50, true, 0);
+	/* a flood of one-fault folios, 100x the cap */
+	for (uint32_t i = 0; i < 100 * cap; i++) {
+		assert_int_equal(hotness_record(t, 2, (uint64_t)i * PG, 1, true,
+						0, &res), 0);
+		assert_true(res.inserted);
+		evicted += res.evicted;
+		assert_true(table_size(t) <= cap);
+	}
+	assert_int_equal(table_size(t), cap);
+	for (uint32_t i = 0; i < hot; i++)
+		assert_true(hotness_score(t, 1, (uint64_t)i * PG, 0) == 50.0);
+	hotness_get_stats(t, &st);
+	assert_int_equal(st.evictions, evicted);
+	assert_int_equal(evicted, 100 * cap - (cap - hot));
+	/* the newest cold folio made it in */
+	assert_true(hotness_score(t, 2, (uint64_t)(100 * cap - 1) * PG, 0) == 1.0);
+	hotness_destroy(t);
+}
+
+static void test_eviction_prefers_decayed(void **state)
+{
+	struct hotness_table *t = mk(4, 0.5);
+	struct hot_record_result res;
+
+	/* old folio had 64 faults, 10 windows ago: 0.0625 now */
+	rec(t, 1, PG, 64, true, 0);
+	rec(t, 1, 2 * PG, 2, true, 10000);
+	rec(t, 1, 3 * PG, 2, true, 10000);
+	rec(t, 1, 4 * PG, 2, true, 10000);
+	assert_int_equal(hotness_record(t, 1, 5 * PG, 1, true, 10000, &res), 0);
+	assert_true(res.evicted);
+	assert_true(hotness_score(t, 1, PG, 10000) == -1.0);
+	assert_int_equal(table_size(t), 4);
+	hotness_destroy(t);
+}
+
+static void test_cap_one(void **state)
+{
+	struct hotness_table *t = mk(1, 0.5);
+
+	for (uint64_t i = 0; i < 10; i++) {
+		rec(t, 1, i * PG, 1, true, i);
+		assert_int_equal(table_size(t), 1);
+		assert_true(hotness_score(t, 1, i * PG, i) == 1.0);
+	}
+	hotness_destroy(t);
+}
+
+static void test_many_insert_forget(void **state)
+{
+	/* exercises growth, rehash and backward-shift deletion */
+	const uint32_t n = 50000;
+	struct hotness_table *t = mk(n, 0.5);
+
+	for (uint32_t i = 0; i < n; i++)
+		rec(t, i % 7, (uint64_t)i * PG, i % 13 + 1, true, 0);
+	assert_int_equal(table_size(t), n);
+	for (uint32_t i = 0; i < n; i += 2)
+		hotness_forget(t, i % 7, (uint64_t)i * PG);
+	assert_int_equal(table_size(t), n / 2);
+	for (uint32_t i = 0; i < n; i++) {
+		double want = (i % 2) ? (double)(i % 13 + 1) : -1.0;
+
+		assert_true(hotness_score(t, i % 7, (uint64_t)i * PG, 0) == want);
+	}
+	/* forgetting an absent key changes nothing */
+	hotness_forget(t, 99, PG);
+	assert_int_equal(table_size(t), n / 2);
+	hotness_destroy(t);
+}
+
+static void test_forget_tgid_and_summary(void **state)
+{
+	struct hotness_table *t = mk(1000, 0.5);
+	struct hot_candidate c[16];
+	uint32_t tracked = 0, hot = 0;
+
+	for (uint64_t i = 0; i < 300; i++)
+		rec(t, 10 + i % 3, i * PG, (uint32_t)(i % 3 ? 1 : 20), true, 0);
+	hotness_tgid_summary(t, 10, 0, 10.0, &tracked, &hot);
+	assert_int_equal(tracked, 100);
+	assert_int_equal(hot, 100);
+	hotness_tgid_summary(t, 11, 0, 10.0, &tracked, &hot);
+	assert_int_equal(tracked, 100);
+	assert_int_equal(hot, 0);
+
+	assert_int_equal(hotness_top(t, 11, 0, c, 16), 16);
+	for (int i = 0; i < 16; i++)
+		assert_int_equal(c[i].tgid, 11);
+	assert_int_equal(hotness_top(t, 0, 0, c, 16), 16);
+	for (int i = 0; i < 16; i++)
+		assert_true(c[i].tgid == 10 && c[i].score == 20.0);
+
+	hotness_forget_tgid(t, 10);
+	assert_int_equal(table_size(t), 200);
+	hotness_tgid_summary(t, 10, 0, 10.0, &tracked, &hot);
+	assert_int_equal(tracked, 0);
+	assert_int_equal(hotness_top(t, 10, 0, c, 16), 0);
+	for (uint64_t i = 0; i < 300; i++)
+		assert_true((hotness_score(t, 10 + i % 3, i * PG, 0) < 0) ==
+			    (i % 3 == 0));
+	hotness_destroy(t);
+}
+
+static void test_age(void **state)
+{
+	struct hotness_table *t = mk(100, 0.5);
+
+	rec(t, 1, 1 * PG, 8, true, 0);
+	rec(t, 1, 2 * PG, 2, true, 0);
+	rec(t, 1, 3 * PG, 1, true, 0);
+	rec(t, 1, 4 * PG, 1, true, 0);
+	hotness_mark_promoted(t, 1, 4 * PG, 0);		/* cooldown to 5000 */
+
+	/* after 2 windows: 2, 0.5, 0.25, 0.25 */
+	hotness_age(t, 2000, 0.5);
+	assert_int_equal(table_size(t), 3);
+	assert_true(hotness_score(t, 1, 1 * PG, 2000) == 2.0);
+	assert_true(hotness_score(t, 1, 2 * PG, 2000) == 0.5);	/* not under */
+	assert_true(hotness_score(t, 1, 3 * PG, 2000) == -1.0);
+	/* in cooldown: kept for ping-pong detection */
+	assert_true(hotness_score(t, 1, 4 * PG, 2000) == 0.25);
+
+	/* 5000: 0.25, 0.0625, and 4*PG's cooldown is over at 0.03125 */
+	hotness_age(t, 5000, 0.2);
+	assert_int_equal(table_size(t), 1);
+	assert_true(hotness_score(t, 1, 1 * PG, 5000) == 0.25);
+	hotness_destroy(t);
+}
+
+static void test_set_params_shrink_grow(void **state)
+{
+	struct hotness_table *t = mk(5000, 0.5);
+	struct hotness_params p = params(100, 0.25);
+	struct hotness_stats st;
+
+	for (uint64_t i = 0; i < 5000; i++)
+		rec(t, 1, i * PG, (uint32_t)i + 1, true, 0);
+	assert_int_equal(hotness_set_params(t, &p), 0);
+	hotness_get_stats(t, &st);
+	assert_int_equal(st.size, 100);
+	assert_int_equal(st.cap, 100);
+	assert_int_equal(st.evictions, 4900);
+	/* exactly the 100 hottest survive */
+	for (uint64_t i = 0; i < 5000; i++)
+		assert_true((hotness_score(t, 1, i * PG, 0) >= 0) == (i >= 4900));
+	/* the new decay applies */
+	assert_true(hotness_score(t, 1, 4999 * PG, 1000) == 5000.0 / 4);
+
+	/* a bad reload changes nothing */
+	p.decay = 2.0;
+	assert_int_equal(hotness_set_params(t, &p), -EINVAL);
+	assert_true(hotness_score(t, 1, 4999 * PG, 2000) == 5000.0 / 16);
+
+	/* grow again: room for new folios without eviction */
+	p = params(3000, 0.5);
+	assert_int_equal(hotness_set_params(t, &p), 0);
+	for (uint64_t i = 0; i < 2900; i++)
+		rec(t, 2, i * PG, 1, true, 2000);
+	hotness_get_stats(t, &st);
+	assert_int_equal(st.size, 3000);
+	assert_int_equal(st.evictions, 4900);
+	assert_true(st.bytes > 0);
+	hotness_destroy(t);
+}
+
+static void test_shrink_uses_decayed_scores(void **state)
+{
+	struct hotness_table *t = mk(10, 0.5);
+	struct hotness_params p = params(1, 0.5);
+
+	rec(t, 1, PG, 100, true, 0);		/* 100 / 2^10 by t = 10 s */
+	rec(t, 1, 2 * PG, 1, true, 10000);
+	assert_int_equal(hotness_set_params(t, &p), 0);
+	assert_true(hotness_score(t, 1, PG, 10000) == -1.0);
+	assert_true(hotness_score(t, 1, 2 * PG, 10000) == 1.0);
+	hotness_destroy(t);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_params_rejected),
+		cmocka_unit_test(test_decay_exact),
+		cmocka_unit_test(test_decay_non_dyadic),
+		cmocka_unit_test(test_candidates_threshold_order),
+		cmocka_unit_test(test_cooldown),
+		cmocka_unit_test(test_pingpong_backoff),
+		cmocka_unit_test(test_backoff_capped),
+		cmocka_unit_test(test_eviction_hot_survive),
+		cmocka_unit_test(test_eviction_prefers_decayed),
+		cmocka_unit_test(test_cap_one),
+		cmocka_unit_test(test_many_insert_forget),
+		cmocka_unit_test(test_forget_tgid_and_summary),
+		cmocka_unit_test(test_age),
+		cmocka_unit_test(test_set_params_shrink_grow),
+		cmocka_unit_test(test_shrink_uses_decayed_scores),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
