@@ -76,7 +76,7 @@ int tier_choose(const struct numa_topology *topo,
 		const struct tierd_config *cfg, struct tier_choice *out)
 {
 	uint64_t slow, missing;
-	char list[128];
+	char list[192];
 	int fast = -1;
 
 	memset(out, 0, sizeof(*out));

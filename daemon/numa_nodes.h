@@ -24,7 +24,7 @@ struct tier_choice {
 	bool tiering;			/* at least one slow node and a fast one */
 	uint64_t slow_mask;
 	int fast_node;			/* -1 without tiering */
-	char reason[200];		/* why tiering is off, or what was chosen */
+	char reason[384];		/* why tiering is off, or what was chosen */
 };
 
 /* Read the running machine's topology.  Returns 0 (never fails hard). */
