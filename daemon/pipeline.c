@@ -119,14 +119,17 @@ static void on_event(void *ctx, const struct tierd_event *ev)
 	/* only the private-node source knows the folio is on a slow node */
 	bool on_slow = ev->source == TIERD_SRC_PRIVATE_NODE;
 
+	/* sent before the process left the scope: not ours any more */
+	proc = find_proc(p, (pid_t)ev->tgid);
+	if (!proc) {
+		p->cnt.scope_rejected++;
+		return;
+	}
 	if (hotness_record(p->hot, ev->tgid, ev->addr, ev->faults, on_slow,
 			   p->now_ms, &res) < 0)
 		return;
-	proc = find_proc(p, (pid_t)ev->tgid);
-	if (proc) {
-		proc->records++;
-		proc->faults += ev->faults;
-	}
+	proc->records++;
+	proc->faults += ev->faults;
 }
 
 static bool has_include_rules(const struct tierd_config *cfg)
@@ -558,11 +561,13 @@ int pipeline_create(const struct tierd_config *cfg, uint64_t now_ms,
 	bucket_setup(p, now_ms);
 
 	log_info("nodes: %s", p->tiers.reason);
-	for (int s = 0; s < TIERD_SRC_NR; s++) {
+	{
 		struct tierd_source_stats st[TIERD_SRC_NR];
 
 		collector_read_stats(p->col, st);
-		log_info("source %s: %s", tierd_source_name(s), st[s].state);
+		for (int s = 0; s < TIERD_SRC_NR; s++)
+			log_info("source %s: %s", tierd_source_name(s),
+				 st[s].state);
 	}
 	*out = p;
 	return 0;
