@@ -1,0 +1,249 @@
+#!/bin/busybox sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# /init of the e2e guest.  Runs one scenario and reports on the serial
+# console; every line the host parses starts with "E2E-".  The host writes
+# /e2e/params (shell variables) and /e2e/tierd.conf.in (@PID@ = workload pid).
+# The guest never decides PASS/FAIL for the promotion checks: it reports raw
+# numbers and the host judges them, so one parser holds all the rules.
+
+/bin/busybox --install -s /bin
+export PATH=/bin:/sbin:/e2e/bin
+umask 022
+
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev 2>/dev/null
+mount -t tmpfs tmpfs /run
+mount -t tmpfs tmpfs /tmp
+mount -t debugfs debugfs /sys/kernel/debug
+mount -t tracefs tracefs /sys/kernel/tracing
+mount -t bpf bpf /sys/fs/bpf
+mkdir -p /sys/fs/cgroup && mount -t cgroup2 cgroup2 /sys/fs/cgroup
+# Keep kernel chatter off the console lines we parse.
+echo 1 > /proc/sys/kernel/printk
+
+. /e2e/params
+
+fatal() {
+	echo "E2E-FATAL reason=\"$*\""
+	finish 1
+}
+
+finish() {
+	echo "E2E-END rc=$1"
+	sync
+	poweroff -f
+	sleep 10
+}
+
+# uptime in ms, from /proc/uptime (10 ms resolution)
+now_ms() {
+	awk '{ printf "%d\n", $1 * 1000 }' /proc/uptime
+}
+
+check_kernel() {
+	echo "E2E-KERNEL release=$(uname -r)"
+	[ -r /sys/kernel/btf/vmlinux ] ||
+		fatal "kernel has no BTF: /sys/kernel/btf/vmlinux missing"
+	echo "E2E-CHECK name=btf ok=1"
+
+	nodes=$(ls -d /sys/devices/system/node/node[0-9]* 2>/dev/null | wc -l)
+	[ "$nodes" -eq 2 ] ||
+		fatal "expected 2 NUMA nodes, kernel sees $nodes (CONFIG_NUMA? qemu -numa?)"
+	cpus1=$(cat /sys/devices/system/node/node1/cpulist)
+	echo "E2E-CHECK name=numa ok=1 nodes=$nodes node0_cpus=$(cat /sys/devices/system/node/node0/cpulist) node1_cpus=${cpus1:-none}"
+
+	e2e-workload --check-soft-dirty ||
+		fatal "soft-dirty tracking does not work (see E2E-CHECK soft_dirty)"
+
+	[ -d /sys/kernel/tracing/events/exceptions/page_fault_user ] &&
+		echo "E2E-CHECK name=page_fault_user ok=1" ||
+		echo "E2E-CHECK name=page_fault_user ok=0 reason=\"tracepoint missing\""
+
+	# Report, never assert: where the kernel put each node in its tiers.
+	for t in /sys/devices/virtual/memory_tiering/memory_tier*; do
+		[ -d "$t" ] || continue
+		echo "E2E-MEMTIER tier=${t##*/} nodes=$(cat $t/nodelist 2>/dev/null)"
+	done
+	[ -d /sys/devices/virtual/memory_tiering ] ||
+		echo "E2E-MEMTIER none=\"/sys/devices/virtual/memory_tiering missing\""
+	demote=$(cat /sys/kernel/mm/numa/demotion_enabled 2>/dev/null)
+	echo "E2E-MEMTIER demotion_enabled=${demote:-missing}"
+}
+
+node0_free_kb() {
+	awk '/MemFree/ { print $4 }' /sys/devices/system/node/node0/meminfo
+}
+
+vmstat_numa() {
+	grep -E '^(numa_|pgpromote|pgdemote|pgmigrate)' /proc/vmstat | tr ' ' '=' | tr '\n' ' '
+}
+
+# Kernel threads whose CPU time counts as "the kernel's mechanism" in the
+# numa-balancing scenario: kworkers and kswapd/kcompactd (task_numa_work runs
+# in the task itself and is charged to the workload's system time).
+kthread_cpu_ticks() {
+	total=0
+	for s in /proc/[0-9]*/stat; do
+		line=$(cat "$s" 2>/dev/null) || continue
+		case "$line" in
+		*"(kworker"*|*"(kswapd"*|*"(kcompactd"*|*"(kmigrate"*)
+			set -- ${line#*) }
+			total=$((total + ${12} + ${13}))
+			;;
+		esac
+	done
+	echo $total
+}
+
+proc_cpu_ticks() {
+	line=$(cat /proc/$1/stat 2>/dev/null) || { echo 0; return; }
+	set -- ${line#*) }
+	echo $((${12} + ${13}))
+}
+
+start_workload() {
+	( e2e-workload $WL_ARGS --wait-go 2>&1; echo "E2E-WORKLOAD-EXIT rc=$?" ) |
+		tee /tmp/wl.out &
+	i=0
+	while ! grep -q '^E2E-READY' /tmp/wl.out 2>/dev/null; do
+		grep -q '^E2E-WORKLOAD-EXIT' /tmp/wl.out 2>/dev/null &&
+			fatal "workload exited before it was ready"
+		i=$((i + 1))
+		[ $i -gt 600 ] && fatal "workload not ready after 60 s"
+		usleep 100000
+	done
+	WL_PID=$(sed -n 's/^E2E-READY pid=\([0-9]*\).*/\1/p' /tmp/wl.out)
+	WL_BASE=$(sed -n 's/^E2E-WORKLOAD .* base=\(0x[0-9a-f]*\).*/\1/p' /tmp/wl.out)
+}
+
+wait_workload() {
+	i=0
+	while ! grep -q '^E2E-WORKLOAD-EXIT' /tmp/wl.out; do
+		i=$((i + 1))
+		[ $i -gt $(( (WL_DURATION_MS + 60000) / 500 )) ] &&
+			fatal "workload still running long after its duration"
+		sample_free
+		usleep 500000
+	done
+}
+
+sample_free() {
+	echo "E2E-NODE0-FREE t_ms=$(( $(now_ms) - GO_MS )) kb=$(node0_free_kb)"
+}
+
+start_tierd() {
+	sed "s/@PID@/$WL_PID/g" /e2e/tierd.conf.in > /e2e/tierd.conf
+	echo "E2E-CONFIG-BEGIN"
+	cat /e2e/tierd.conf
+	echo "E2E-CONFIG-END"
+	tierd -c /e2e/tierd.conf -v 2> /tmp/tierd.log &
+	TIERD_PID=$!
+	i=0
+	while [ ! -S "$TIERD_SOCKET" ]; do
+		if ! kill -0 $TIERD_PID 2>/dev/null; then
+			wait $TIERD_PID
+			rc=$?
+			dump_tierd_log
+			fatal "tierd exited with status $rc before creating $TIERD_SOCKET"
+		fi
+		i=$((i + 1))
+		[ $i -gt 300 ] && { dump_tierd_log; fatal "tierd did not create $TIERD_SOCKET within 30 s"; }
+		usleep 100000
+	done
+	echo "E2E-TIERD-STARTED pid=$TIERD_PID after_ms=$((i * 100))"
+}
+
+dump_tierd_log() {
+	echo "E2E-TIERD-LOG-BEGIN lines=$(wc -l < /tmp/tierd.log)"
+	tail -n 150 /tmp/tierd.log
+	echo "E2E-TIERD-LOG-END"
+}
+
+stop_tierd() {
+	kill -TERM $TIERD_PID
+	i=0
+	while kill -0 $TIERD_PID 2>/dev/null; do
+		i=$((i + 1))
+		if [ $i -gt 100 ]; then
+			echo "E2E-TIERD-EXIT rc=timeout socket_gone=0"
+			kill -KILL $TIERD_PID
+			dump_tierd_log
+			return
+		fi
+		usleep 100000
+	done
+	wait $TIERD_PID
+	rc=$?
+	gone=1
+	[ -e "$TIERD_SOCKET" ] && gone=0
+	echo "E2E-TIERD-EXIT rc=$rc socket_gone=$gone after_ms=$((i * 100))"
+	dump_tierd_log
+}
+
+go() {
+	GO_MS=$(now_ms)
+	echo "E2E-GO uptime_ms=$GO_MS"
+	kill -USR2 $WL_PID
+}
+
+run_tierd() {
+	start_workload
+	start_tierd
+	go
+	wait_workload
+	# Stats after the workload's final placement query, so they cover every
+	# move the workload saw; tierd may still move pages in between, which
+	# the host tolerates only in the "more moved than reported" direction.
+	echo "E2E-STATS-BEGIN"
+	tierctl --socket "$TIERD_SOCKET" stats --json
+	echo "E2E-STATS-END rc=$?"
+	echo "E2E-TIERD-CPU ticks=$(proc_cpu_ticks $TIERD_PID) hz=100"
+	stop_tierd
+}
+
+run_numa_balancing() {
+	echo "E2E-VMSTAT when=before $(vmstat_numa)"
+	k0=$(kthread_cpu_ticks)
+	start_workload
+	sysctl -w kernel.numa_balancing=$NB_MODE ||
+		fatal "cannot set kernel.numa_balancing=$NB_MODE"
+	echo "E2E-NB mode=$(cat /proc/sys/kernel/numa_balancing)"
+	go
+	wait_workload
+	echo "E2E-VMSTAT when=after $(vmstat_numa)"
+	echo "E2E-KTHREAD-CPU ticks=$(( $(kthread_cpu_ticks) - k0 )) hz=100"
+}
+
+# A stand-in promoter that knows the hot set: proves the harness's positive
+# path and the cross-process move_pages path without tierd.
+run_oracle() {
+	start_workload
+	go
+	sleep 2
+	e2e-workload $WL_ARGS --oracle $WL_PID --base $WL_BASE ||
+		echo "E2E-ORACLE failed rc=$?"
+	wait_workload
+}
+
+# migratepages moves everything, hot and cold: the cold check must catch it.
+run_migratepages() {
+	start_workload
+	go
+	sleep 2
+	migratepages $WL_PID 1 0 && echo "E2E-MIGRATEPAGES rc=0" ||
+		echo "E2E-MIGRATEPAGES rc=$?"
+	wait_workload
+}
+
+echo "E2E-BEGIN scenario=$SCENARIO"
+check_kernel
+case "$SCENARIO" in
+tierd|tierd-disabled|tierd-*) run_tierd ;;
+numa-balancing) run_numa_balancing ;;
+oracle) run_oracle ;;
+migratepages) run_migratepages ;;
+*) fatal "unknown scenario '$SCENARIO'" ;;
+esac
+finish 0

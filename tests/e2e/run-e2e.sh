@@ -1,0 +1,447 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# End-to-end test of tierd in a two-node NUMA guest (qemu TCG).
+#
+# Builds an initramfs (busybox + tests/e2e/guest-init.sh as /init + tierd,
+# tierctl, e2e-workload and their shared libraries), boots it with node 0 =
+# 2 CPUs + 1 GiB ("fast") and node 1 = 1 GiB without CPUs ("slow"), runs one
+# scenario, then judges the E2E-* lines of the serial console here.
+#
+# Exit: 0 PASS, 1 FAIL, 77 SKIP (no qemu/kernel/busybox), 2 usage error.
+set -uo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+scenario=tierd
+tierd_bin= tierctl_bin= workload_bin=
+timeout_s=${E2E_TIMEOUT:-300}
+artifact_dir=${E2E_ARTIFACT_DIR:-${TMPDIR:-/tmp}}
+kernel=${E2E_KERNEL:-}
+expect_fail=
+keep=0
+verbose=0
+
+# Scenario parameters.  The hot set is 2048 pages (8 MiB) spread over 64 MiB;
+# the rate limit is low enough that promoting it takes several seconds, so
+# the rate check measures the limiter rather than the promoter's speed.
+size_mb=64
+hot_pages=2048
+duration_ms=${E2E_DURATION_MS:-24000}
+sample_ms=1000
+rate_mbps=2
+min_free_mb=64
+batch_pages=64
+hot_min_pct=95
+cold_max_pct=5
+nb_mode=2
+socket=/run/tierd/tierd.sock
+
+usage() {
+	cat <<EOF
+usage: $0 --workload PATH [--tierd PATH --tierctl PATH] [options]
+  --scenario S       tierd (default) | tierd-disabled | tierd-headroom |
+                     numa-balancing | oracle | migratepages
+  --nb-mode N        kernel.numa_balancing value for numa-balancing (default 2)
+  --expect-fail CHK  invert: succeed only if the run completed and check CHK
+                     failed (used by the negative ctest)
+  --timeout S        bound on the whole qemu run (default 300)
+  --artifacts DIR    where the console log is kept on failure
+  --kernel PATH      guest kernel (default: newest /boot/vmlinuz-*)
+  --duration-ms MS   workload hot phase (default $duration_ms)
+  --keep             keep the console log and initramfs even on PASS
+  -v                 echo the console log while it is written
+Environment: E2E_ACCEL=kvm to try KVM (default TCG), E2E_TIMEOUT, E2E_KERNEL.
+EOF
+}
+
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--scenario) scenario=$2; shift ;;
+	--tierd) tierd_bin=$2; shift ;;
+	--tierctl) tierctl_bin=$2; shift ;;
+	--workload) workload_bin=$2; shift ;;
+	--nb-mode) nb_mode=$2; shift ;;
+	--expect-fail) expect_fail=$2; shift ;;
+	--timeout) timeout_s=$2; shift ;;
+	--artifacts) artifact_dir=$2; shift ;;
+	--kernel) kernel=$2; shift ;;
+	--duration-ms) duration_ms=$2; shift ;;
+	--keep) keep=1 ;;
+	-v) verbose=1 ;;
+	-h|--help) usage; exit 0 ;;
+	*) echo "run-e2e: unknown argument '$1'" >&2; usage >&2; exit 2 ;;
+	esac
+	shift
+done
+
+case "$scenario" in
+tierd|tierd-disabled|tierd-headroom) needs_tierd=1 ;;
+numa-balancing|oracle|migratepages) needs_tierd=0 ;;
+*) echo "run-e2e: --scenario: unknown scenario '$scenario'" >&2; exit 2 ;;
+esac
+
+skip() {
+	echo "SKIP: $*"
+	exit 77
+}
+
+need_exe() {	# need_exe OPTION PATH
+	if [ -z "$2" ]; then
+		echo "run-e2e: scenario $scenario needs $1 PATH" >&2
+		exit 2
+	fi
+	[ -x "$2" ] || { echo "run-e2e: $1: '$2' is not an executable" >&2; exit 2; }
+}
+need_exe --workload "$workload_bin"
+if [ $needs_tierd = 1 ]; then
+	need_exe --tierd "$tierd_bin"
+	need_exe --tierctl "$tierctl_bin"
+fi
+
+command -v qemu-system-x86_64 >/dev/null || skip "qemu-system-x86_64 not installed (scripts/install-deps.sh)"
+command -v cpio >/dev/null || skip "cpio not installed"
+command -v jq >/dev/null || skip "jq not installed (scripts/install-deps.sh)"
+busybox=$(command -v busybox) || skip "busybox-static not installed"
+ldd "$busybox" >/dev/null 2>&1 && skip "$busybox is dynamically linked; install busybox-static"
+if [ -z "$kernel" ]; then
+	kernel=$(ls -1 /boot/vmlinuz-* 2>/dev/null | sort -V | tail -n 1)
+	[ -n "$kernel" ] || skip "no guest kernel in /boot (linux-image-amd64)"
+fi
+[ -r "$kernel" ] || skip "guest kernel $kernel is not readable"
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/tierd-e2e.XXXXXX") || exit 1
+root=$work/root
+log=$work/console.log
+qemu_pid=
+cleanup() {
+	[ -n "$qemu_pid" ] && kill "$qemu_pid" 2>/dev/null
+	if [ "$keep" = 1 ]; then
+		echo "run-e2e: kept $work"
+	else
+		rm -rf "$work"
+	fi
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+# ---- initramfs ------------------------------------------------------------
+
+copy_with_libs() {
+	local bin=$1 dest=$2 lib
+	install -D -m 0755 "$bin" "$root/$dest" || return 1
+	# ldd prints "name => /path (addr)" and "/lib64/ld-linux... (addr)"
+	for lib in $(ldd "$bin" 2>/dev/null | awk '/=> \// { print $3 } /^\t\// { print $1 }'); do
+		[ -e "$root$lib" ] && continue
+		install -D -m 0755 "$(readlink -f "$lib")" "$root$lib" || return 1
+	done
+}
+
+build_initramfs() {
+	mkdir -p "$root"/{bin,sbin,proc,sys,dev,run,tmp,e2e/bin,etc} || return 1
+	cp "$busybox" "$root/bin/busybox" || return 1
+	install -m 0755 "$here/guest-init.sh" "$root/init" || return 1
+	copy_with_libs "$workload_bin" /e2e/bin/e2e-workload || return 1
+	if [ $needs_tierd = 1 ]; then
+		copy_with_libs "$tierd_bin" /e2e/bin/tierd || return 1
+		copy_with_libs "$tierctl_bin" /e2e/bin/tierctl || return 1
+	fi
+	if command -v migratepages >/dev/null; then
+		copy_with_libs "$(command -v migratepages)" /e2e/bin/migratepages || return 1
+	fi
+	echo "root:x:0:0:root:/:/bin/sh" > "$root/etc/passwd"
+	echo "root:x:0:" > "$root/etc/group"
+
+	local enabled=yes min_free=$min_free_mb
+	[ "$scenario" = tierd-disabled ] && enabled=no
+	# more headroom than node 0 has: nothing may be promoted
+	[ "$scenario" = tierd-headroom ] && min_free=2048
+	cat > "$root/e2e/params" <<EOF
+SCENARIO=$scenario
+WL_ARGS="--size-mb $size_mb --hot-pages $hot_pages --duration-ms $duration_ms --sample-ms $sample_ms $([ "$scenario" = numa-balancing ] && echo --reset-policy)"
+WL_DURATION_MS=$duration_ms
+TIERD_SOCKET=$socket
+NB_MODE=$nb_mode
+EOF
+	cat > "$root/e2e/tierd.conf.in" <<EOF
+# generated by tests/e2e/run-e2e.sh, scenario $scenario
+[nodes]
+slow = 1
+fast = 0
+
+[sources]
+private_node = auto
+soft_dirty = on
+rearm_interval_ms = 200
+
+[hotness]
+window_ms = 1000
+threshold = 2
+granule_kb = 4
+
+[promotion]
+enabled = $enabled
+batch_pages = $batch_pages
+rate_limit_mbps = $rate_mbps
+min_free_mb = $min_free
+
+[scope]
+include_pids = @PID@
+
+[control]
+socket = $socket
+EOF
+	(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) > "$work/initramfs.gz"
+}
+
+build_initramfs || { echo "FAIL: could not build the initramfs in $work"; exit 1; }
+
+# ---- boot -----------------------------------------------------------------
+
+accel=tcg
+[ "${E2E_ACCEL:-}" = kvm ] && accel=kvm
+qemu_args=(
+	-accel "$accel" -smp 2 -m 2G -display none -monitor none -no-reboot
+	-object memory-backend-ram,id=m0,size=1G
+	-object memory-backend-ram,id=m1,size=1G
+	-numa node,nodeid=0,cpus=0-1,memdev=m0
+	-numa node,nodeid=1,memdev=m1
+	-numa dist,src=0,dst=1,val=20
+	-kernel "$kernel" -initrd "$work/initramfs.gz"
+	-append "console=ttyS0 panic=-1 oops=panic loglevel=4 transparent_hugepage=madvise"
+	-serial "file:$log"
+)
+[ "$accel" = tcg ] && qemu_args+=(-cpu max)
+
+echo "run-e2e: scenario=$scenario kernel=$kernel accel=$accel timeout=${timeout_s}s"
+start_s=$(date +%s)
+qemu-system-x86_64 "${qemu_args[@]}" </dev/null >"$work/qemu.out" 2>&1 &
+qemu_pid=$!
+tail_pid=
+if [ "$verbose" = 1 ]; then
+	tail -F "$log" 2>/dev/null &
+	tail_pid=$!
+fi
+timed_out=0
+while kill -0 "$qemu_pid" 2>/dev/null; do
+	if [ $(( $(date +%s) - start_s )) -ge "$timeout_s" ]; then
+		timed_out=1
+		kill "$qemu_pid" 2>/dev/null
+		sleep 2
+		kill -KILL "$qemu_pid" 2>/dev/null
+		break
+	fi
+	sleep 1
+done
+wait "$qemu_pid" 2>/dev/null
+qemu_rc=$?
+qemu_pid=
+[ -n "$tail_pid" ] && kill "$tail_pid" 2>/dev/null
+elapsed_s=$(( $(date +%s) - start_s ))
+
+# ---- judge ----------------------------------------------------------------
+
+# The console may carry \r and interleaved kernel lines; keep E2E lines only.
+tr -d '\r' < "$log" > "$work/console.clean" 2>/dev/null
+C=$work/console.clean
+
+failures=()
+passes=()
+failed_names=()
+check() {	# check NAME OK(0/1) DETAIL
+	if [ "$2" = 1 ]; then
+		passes+=("$1: $3")
+	else
+		failures+=("$1: $3")
+		failed_names+=("$1")
+	fi
+}
+
+# kv LINE KEY: value of KEY=... in LINE
+kv() {
+	sed -n "s/.*[ ]$2=\([^ ]*\).*/\1/p" <<<"$1" | head -n 1
+}
+
+infra_fail=
+if [ "$timed_out" = 1 ]; then
+	infra_fail="qemu killed after ${timeout_s}s timeout"
+elif ! grep -q '^E2E-BEGIN' "$C"; then
+	infra_fail="guest never reached /init (qemu rc=$qemu_rc: $(tail -n 3 "$work/qemu.out" | tr '\n' ' '))"
+elif grep -q '^E2E-FATAL' "$C"; then
+	infra_fail="guest: $(grep -m1 '^E2E-FATAL' "$C" | sed 's/^E2E-FATAL reason=//')"
+elif ! grep -q '^E2E-END rc=0' "$C"; then
+	infra_fail="guest did not finish its scenario (no E2E-END rc=0)"
+fi
+
+wl=$(grep -m1 '^E2E-WORKLOAD ' "$C")
+final=$(grep -m1 '^E2E-PLACEMENT' "$C")
+nr_hot=$(kv "$wl" hot)
+nr_pages=$(kv "$wl" pages)
+nr_cold=$(( ${nr_pages:-0} - ${nr_hot:-0} ))
+
+# Timeline: t_ms, fraction of the hot set on node 0, pages on node 0.
+timeline() {
+	grep '^E2E-SAMPLE' "$C" | while read -r line; do
+		t=$(kv "$line" t_ms); h0=$(kv "$line" hot_on0); c0=$(kv "$line" cold_on0)
+		echo "$t $h0 $c0"
+	done
+}
+
+if [ -z "$infra_fail" ] && [ -z "$final" ]; then
+	infra_fail="the workload printed no E2E-PLACEMENT line"
+fi
+
+if [ -z "$infra_fail" ]; then
+	pop=$(grep -m1 '^E2E-POPULATED' "$C")
+	pop_on1=$(( $(kv "$pop" hot_on1) + $(kv "$pop" cold_on1) ))
+	check populated_on_slow $([ "$pop_on1" = "$nr_pages" ] && echo 1 || echo 0) \
+		"$pop_on1 of $nr_pages pages on node 1 after populating"
+
+	hot0=$(kv "$final" hot_on0)
+	cold0=$(kv "$final" cold_on0)
+	first95=$(timeline | awk -v n="$nr_hot" -v p="$hot_min_pct" \
+		'$2 * 100 >= n * p { print $1; exit }')
+	echo "timeline (t_ms hot_on_node0/$nr_hot cold_on_node0/$nr_cold):"
+	timeline | awk '{ printf "  %6d ms  hot %5d (%5.1f%%)  cold %5d\n", $1, $2, 100 * $2 / '"$nr_hot"', $3 }'
+fi
+
+judge_placement() {
+	local ok
+	ok=$([ $((hot0 * 100)) -ge $((nr_hot * hot_min_pct)) ] && echo 1 || echo 0)
+	if [ "$ok" = 1 ]; then
+		check hot_promoted 1 "$hot0/$nr_hot hot pages on node 0 (>= ${hot_min_pct}% first seen at ${first95} ms of ${duration_ms} ms)"
+	else
+		check hot_promoted 0 "hot pages stayed on node 1: only $hot0/$nr_hot on node 0 at the end of the ${duration_ms} ms run (need ${hot_min_pct}%)"
+	fi
+	ok=$([ $((cold0 * 100)) -le $((nr_cold * cold_max_pct)) ] && echo 1 || echo 0)
+	check cold_kept "$ok" "$cold0/$nr_cold cold pages moved to node 0 (limit ${cold_max_pct}%)"
+}
+
+# jq: shallowest numeric field named $1 in the stats JSON (global counters
+# sit above per-pid/per-node ones that reuse names).
+stat() {
+	jq -r --arg k "$1" '[paths(type == "number") as $p | select($p[-1] == $k)
+		| {d: ($p | length), v: getpath($p)}] | sort_by(.d) | .[0].v // empty' \
+		"$work/stats.json" 2>/dev/null
+}
+
+judge_tierd() {
+	sed -n '/^E2E-STATS-BEGIN/,/^E2E-STATS-END/p' "$C" | sed '1d;$d' > "$work/stats.json"
+	if ! jq -e . "$work/stats.json" >/dev/null 2>&1; then
+		check stats_json 0 "tierctl stats --json did not print valid JSON ($(grep -m1 '^E2E-STATS-END' "$C"))"
+		return
+	fi
+	local pp pb up moved limit_b burst_b
+	pp=$(stat promoted_pages); pb=$(stat promoted_bytes); up=$(stat uptime_ms)
+	moved=$((hot0 + cold0))
+	# tierd may promote a few pages after the workload's last query and
+	# before tierctl asked, so the counter may exceed what the workload saw
+	# by at most one batch; it may never be lower.
+	if [ -z "$pp" ]; then
+		check stats_agree 0 "no promoted_pages counter in tierctl stats --json"
+	elif [ "$pp" -ge "$moved" ] && [ "$pp" -le $((moved + batch_pages)) ]; then
+		check stats_agree 1 "tierd promoted_pages=$pp, workload sees $moved pages on node 0"
+	else
+		check stats_agree 0 "tierd promoted_pages=$pp but the workload sees $moved pages on node 0"
+	fi
+
+	# Rate: bytes over tierd's lifetime, and page deltas between samples.
+	# One burst = one second of tokens or one batch, whichever is larger.
+	burst_b=$((rate_mbps * 1048576))
+	[ $((batch_pages * 4096)) -gt "$burst_b" ] && burst_b=$((batch_pages * 4096))
+	if [ "$scenario" = tierd ] && [ -n "$pb" ] && [ -n "$up" ]; then
+		limit_b=$(( rate_mbps * 1048576 * up / 1000 + burst_b ))
+		check rate_limit $([ "$pb" -le "$limit_b" ] && echo 1 || echo 0) \
+			"promoted_bytes=$pb in ${up} ms, limit ${rate_mbps} MiB/s + burst = $limit_b"
+		local worst
+		worst=$(timeline | awk -v r="$rate_mbps" -v b="$burst_b" '
+			NR > 1 { moved = ($2 + $3 - p) * 4096; allow = r * 1048576 * ($1 - t) / 1000 + b;
+				 if (moved - allow > w) w = moved - allow; if (moved > m) m = moved }
+			{ t = $1; p = $2 + $3 } END { printf "%d %d\n", w, m }')
+		check rate_timeline $([ "${worst% *}" -le 0 ] && echo 1 || echo 0) \
+			"largest bytes moved between 1 s samples: ${worst#* } (allowed ${rate_mbps} MiB/s x interval + $burst_b)"
+	fi
+
+	local minfree
+	minfree=$(grep '^E2E-NODE0-FREE' "$C" | sed 's/.* kb=//' | sort -n | head -n 1)
+	if [ "$scenario" = tierd-headroom ]; then
+		local hb
+		hb=$(stat headroom_blocked)
+		check headroom $([ "$moved" = 0 ] && [ "${hb:-0}" -gt 0 ] && echo 1 || echo 0) \
+			"min_free_mb=2048 exceeds node 0: $moved pages moved, headroom_blocked=${hb:-missing}"
+	elif [ -n "$minfree" ]; then
+		check headroom $([ "$minfree" -ge $((min_free_mb * 1024)) ] && echo 1 || echo 0) \
+			"node 0 MemFree never below $((minfree / 1024)) MiB (min_free_mb=$min_free_mb)"
+	fi
+
+	local ex
+	ex=$(grep -m1 '^E2E-TIERD-EXIT' "$C")
+	if [ "$(kv "$ex" rc)" = 0 ] && [ "$(kv "$ex" socket_gone)" = 1 ]; then
+		check clean_shutdown 1 "SIGTERM: exit 0 in $(kv "$ex" after_ms) ms, socket removed"
+	else
+		check clean_shutdown 0 "SIGTERM: exit status $(kv "$ex" rc), socket_gone=$(kv "$ex" socket_gone)"
+	fi
+	local cpu
+	cpu=$(grep -m1 '^E2E-TIERD-CPU' "$C")
+	[ -n "$cpu" ] && echo "tierd CPU time: $(( $(kv "$cpu" ticks) * 10 )) ms"
+}
+
+if [ -z "$infra_fail" ]; then
+	case "$scenario" in
+	tierd|tierd-disabled)
+		judge_placement
+		judge_tierd
+		;;
+	tierd-headroom)
+		judge_tierd
+		;;
+	oracle|migratepages)
+		judge_placement
+		;;
+	numa-balancing)
+		echo "numa-balancing: report only ($(grep -m1 '^E2E-NB' "$C"))"
+		grep '^E2E-MEMTIER' "$C" | sed 's/^/  /'
+		grep '^E2E-VMSTAT' "$C" | sed 's/^/  /'
+		grep '^E2E-KTHREAD-CPU' "$C" | sed 's/^/  /'
+		passes+=("report: $hot0/$nr_hot hot and $cold0/$nr_cold cold pages on node 0 at the end")
+		;;
+	esac
+fi
+
+echo "---- e2e summary: scenario=$scenario (${elapsed_s}s) ----"
+for p in "${passes[@]}"; do echo "  PASS $p"; done
+for f in "${failures[@]}"; do echo "  FAIL $f"; done
+[ -n "$infra_fail" ] && echo "  FAIL run: $infra_fail"
+
+result=PASS
+[ -n "$infra_fail" ] || [ ${#failures[@]} -gt 0 ] && result=FAIL
+
+keep_log() {
+	local dest
+	mkdir -p "$artifact_dir" 2>/dev/null
+	dest=$artifact_dir/tierd-e2e-$scenario-$(date +%Y%m%d-%H%M%S).log
+	cp "$log" "$dest" 2>/dev/null && echo "console log: $dest"
+}
+
+if [ -n "$expect_fail" ]; then
+	if [ -n "$infra_fail" ]; then
+		echo "RESULT: FAIL (expected check '$expect_fail' to fail, but the run itself failed)"
+		keep_log
+		exit 1
+	fi
+	for n in "${failed_names[@]}"; do
+		if [ "$n" = "$expect_fail" ]; then
+			echo "RESULT: PASS (expected failure of '$expect_fail' observed)"
+			[ "$keep" = 1 ] && keep_log
+			exit 0
+		fi
+	done
+	echo "RESULT: FAIL (check '$expect_fail' was expected to fail but did not)"
+	keep_log
+	exit 1
+fi
+
+echo "RESULT: $result"
+if [ "$result" = FAIL ] || [ "$keep" = 1 ]; then
+	keep_log
+fi
+[ "$result" = PASS ]
