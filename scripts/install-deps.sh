@@ -13,6 +13,8 @@ test_pkgs=(
 	# end-to-end guest: TCG qemu, a Debian kernel with BTF/NUMA/soft-dirty,
 	# busybox for the initramfs
 	qemu-system-x86 linux-image-amd64 busybox-static cpio
+	# e2e harness: reads tierctl stats --json
+	jq
 )
 
 want=("${build_pkgs[@]}")
