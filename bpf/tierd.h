@@ -71,6 +71,9 @@ struct tierd_event {
 
 #define TIERD_NID_NONE 0xffff
 
+/* Capacity of the tracked-tgid map; collector_set_tracked() refuses more. */
+#define TIERD_TRACKED_MAX 16384
+
 /* x86 page fault error code bits (arch/x86/include/asm/trap_pf.h). */
 #define TIERD_X86_PF_PROT  (1U << 0)
 #define TIERD_X86_PF_WRITE (1U << 1)

@@ -1,0 +1,282 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * tierd's write-fault collectors.  Every source funnels into one
+ * aggregation step: faults are counted per (tgid, granule) inside a time
+ * window in the `folios` LRU hash, and only the fault that makes a granule
+ * cross the threshold ships a record over the `events` ring buffer.  The
+ * daemon therefore sees one record per hot folio per window, not one per
+ * fault.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+
+#include "tierd.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+#define TIERD_PAGE_SHIFT	12
+/* A folio order past this is not a real folio: keep the shift sane. */
+#define TIERD_MAX_ORDER		18
+#define TIERD_EEXIST		17
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);		/* set by the daemon before load */
+	__type(key, struct tierd_folio_key);
+	__type(value, struct tierd_folio_val);
+} folios SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 1 << 20);		/* set by the daemon before load */
+} events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, TIERD_TRACKED_MAX);
+	__type(key, __u32);
+	__type(value, __u8);
+} tracked SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, TIERD_COUNTERS_NR);
+	__type(key, __u32);
+	__type(value, __u64);
+} counters SEC(".maps");
+
+/*
+ * Tunables live in .data, not .rodata: a config reload rewrites them
+ * through the skeleton's mmap while the programs stay attached.
+ */
+__u64 window_ns = 1000000000ULL;
+__u32 threshold = 2;
+__u32 granule_shift = TIERD_PAGE_SHIFT;
+/* The private-node source looks at `tracked` only when this is set. */
+__u32 private_filter = 1;
+
+struct fault {
+	__u64 addr;
+	__u64 pfn;
+	__u32 tgid;
+	__u32 shift;		/* log2 of the aggregation granule */
+	__u16 nid;
+	__u8 source;
+	__u8 order;
+	__u8 level;
+	__u8 handled;
+};
+
+static __always_inline void count(__u32 source, __u32 cnt)
+{
+	__u32 idx = source * TIERD_CNT_NR + cnt;
+	__u64 *v;
+
+	v = bpf_map_lookup_elem(&counters, &idx);
+	/* per-CPU, but a preempted program can interleave on the same CPU */
+	if (v)
+		__sync_fetch_and_add(v, 1);
+}
+
+static __always_inline bool is_tracked(__u32 tgid)
+{
+	return bpf_map_lookup_elem(&tracked, &tgid) != NULL;
+}
+
+static __always_inline void aggregate(const struct fault *f)
+{
+	struct tierd_folio_key key = {};
+	struct tierd_folio_val init = {};
+	struct tierd_folio_val *val;
+	struct tierd_event *ev;
+	__u64 now = bpf_ktime_get_ns();
+	__u32 faults;
+	long err;
+
+	key.tgid = f->tgid;
+	key.addr = f->addr & ~((1ULL << f->shift) - 1);
+
+	val = bpf_map_lookup_elem(&folios, &key);
+	if (!val) {
+		init.window_start_ns = now;
+		err = bpf_map_update_elem(&folios, &key, &init, BPF_NOEXIST);
+		/* EEXIST: another CPU inserted the same folio meanwhile */
+		if (err && err != -TIERD_EEXIST) {
+			count(f->source, TIERD_CNT_MAP_FULL);
+			return;
+		}
+		val = bpf_map_lookup_elem(&folios, &key);
+		if (!val) {
+			/* evicted between insert and lookup: the LRU is full */
+			count(f->source, TIERD_CNT_MAP_FULL);
+			return;
+		}
+	} else if (now - val->window_start_ns >= window_ns) {
+		/*
+		 * Not atomic against a concurrent fault on the same folio;
+		 * the worst case is one fault counted in the old window.
+		 */
+		val->window_start_ns = now;
+		val->faults = 0;
+		val->reported = 0;
+		count(f->source, TIERD_CNT_WINDOW_RESETS);
+	}
+
+	faults = __sync_fetch_and_add(&val->faults, 1) + 1;
+	if (faults < threshold)
+		return;
+	/* one record per window even when CPUs race past the threshold */
+	if (__sync_val_compare_and_swap(&val->reported, 0, 1) != 0)
+		return;
+
+	ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
+	if (!ev) {
+		/* let the next fault of this folio try again */
+		val->reported = 0;
+		count(f->source, TIERD_CNT_RB_DROPS);
+		return;
+	}
+	ev->ts_ns = now;
+	ev->addr = key.addr;
+	ev->pfn = f->pfn;
+	ev->tgid = f->tgid;
+	ev->faults = faults;
+	ev->nid = f->nid;
+	ev->source = f->source;
+	ev->order = f->order;
+	ev->level = f->level;
+	ev->handled = f->handled;
+	ev->pad = 0;
+	bpf_ringbuf_submit(ev, 0);
+	count(f->source, TIERD_CNT_RECORDS);
+}
+
+/* Soft-dirty source: a user write fault of a tracked process. */
+static __always_inline void soft_dirty_fault(__u64 address, __u64 error_code)
+{
+	struct fault f = {};
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+
+	count(TIERD_SRC_SOFT_DIRTY, TIERD_CNT_FAULTS_SEEN);
+	if (!(error_code & TIERD_X86_PF_WRITE) || !is_tracked(tgid))
+		return;
+	count(TIERD_SRC_SOFT_DIRTY, TIERD_CNT_FAULTS_TRACKED);
+
+	f.addr = address;
+	f.tgid = tgid;
+	f.shift = granule_shift;
+	f.nid = TIERD_NID_NONE;
+	f.source = TIERD_SRC_SOFT_DIRTY;
+	f.level = TIERD_LEVEL_PTE;
+	aggregate(&f);
+}
+
+/*
+ * The event class behind exceptions:page_fault_user was renamed from
+ * x86_exceptions to exceptions; the record layout is the same.  Local
+ * flavours let one object relocate against either kernel.
+ */
+struct trace_event_raw_x86_exceptions___tierd {
+	unsigned long address;
+	unsigned long ip;
+	unsigned long error_code;
+} __attribute__((preserve_access_index));
+
+struct trace_event_raw_exceptions___tierd {
+	unsigned long address;
+	unsigned long ip;
+	unsigned long error_code;
+} __attribute__((preserve_access_index));
+
+SEC("tp/exceptions/page_fault_user")
+int tierd_sd_tp(void *ctx)
+{
+	__u64 address = 0, error_code = 0;
+
+	/*
+	 * Read through bpf_core_read(): with two flavours the compiler merges
+	 * the branches into one load from an adjusted ctx pointer, which the
+	 * verifier refuses for direct ctx access.
+	 */
+	if (bpf_core_type_exists(struct trace_event_raw_x86_exceptions___tierd)) {
+		struct trace_event_raw_x86_exceptions___tierd *e = ctx;
+
+		bpf_core_read(&address, sizeof(address), &e->address);
+		bpf_core_read(&error_code, sizeof(error_code), &e->error_code);
+	} else {
+		struct trace_event_raw_exceptions___tierd *e = ctx;
+
+		bpf_core_read(&address, sizeof(address), &e->address);
+		bpf_core_read(&error_code, sizeof(error_code), &e->error_code);
+	}
+	soft_dirty_fault(address, error_code);
+	return 0;
+}
+
+/*
+ * The same source for hosts without tracefs mounted (tp/ needs it to find
+ * the tracepoint id).  TP_PROTO(unsigned long address, struct pt_regs *regs,
+ * unsigned long error_code).
+ */
+SEC("raw_tp/page_fault_user")
+int tierd_sd_raw(struct bpf_raw_tracepoint_args *ctx)
+{
+	soft_dirty_fault(ctx->args[0], ctx->args[2]);
+	return 0;
+}
+
+/*
+ * node_private:node_private_write_fault (kernel-patches/).  TP_PROTO(int nid,
+ * unsigned long pfn, unsigned int order, unsigned long address, int level,
+ * bool handled, vm_fault_t ret).  raw_tp reads the arguments directly, so
+ * the object needs no type from a patched kernel and loads everywhere.
+ */
+SEC("raw_tp/node_private_write_fault")
+int tierd_np_fault(struct bpf_raw_tracepoint_args *ctx)
+{
+	struct fault f = {};
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	__u32 order = (__u32)ctx->args[2];
+	__u32 shift;
+
+	count(TIERD_SRC_PRIVATE_NODE, TIERD_CNT_FAULTS_SEEN);
+	if (private_filter && !is_tracked(tgid))
+		return 0;
+	count(TIERD_SRC_PRIVATE_NODE, TIERD_CNT_FAULTS_TRACKED);
+
+	if (order > TIERD_MAX_ORDER)
+		order = TIERD_MAX_ORDER;
+	/* a large folio is one unit: never split it below its own size */
+	shift = TIERD_PAGE_SHIFT + order;
+	if (shift < granule_shift)
+		shift = granule_shift;
+
+	f.nid = (__u16)(int)ctx->args[0];
+	f.pfn = ctx->args[1];
+	f.order = order;
+	f.addr = ctx->args[3];
+	f.level = (__u8)(int)ctx->args[4];
+	f.handled = (__u8)(ctx->args[5] & 0xff) ? 1 : 0;
+	f.tgid = tgid;
+	f.shift = shift;
+	f.source = TIERD_SRC_PRIVATE_NODE;
+	aggregate(&f);
+	return 0;
+}
+
+/*
+ * node_private:node_private_migrate: TP_PROTO(int src_nid, int dst_nid,
+ * unsigned long pfn, unsigned int order, int reason, int ret).  Promotions
+ * the kernel did on its own, kept apart from the daemon's move_pages().
+ */
+SEC("raw_tp/node_private_migrate")
+int tierd_np_migrate(struct bpf_raw_tracepoint_args *ctx)
+{
+	int ret = (int)ctx->args[5];
+
+	count(TIERD_SRC_PRIVATE_NODE, ret == 0 ? TIERD_CNT_KERNEL_MIGRATE_OK :
+						 TIERD_CNT_KERNEL_MIGRATE_FAIL);
+	return 0;
+}

@@ -1,0 +1,388 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The private-node programs fed synthetic tracepoint arguments through
+ * BPF_PROG_TEST_RUN: the node_private tracepoints do not exist on a stock
+ * kernel, but raw_tp programs load anyway and test-run in our own context,
+ * so the records carry our tgid.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "tierd.h"
+#include "tierd.skel.h"
+
+#define MAX_EVENTS 256
+
+struct fixture {
+	struct tierd_bpf *skel;
+	struct ring_buffer *rb;
+	struct tierd_event ev[MAX_EVENTS];
+	unsigned int nr;
+	uint32_t self;
+};
+
+static int on_event(void *ctx, void *data, size_t size)
+{
+	struct fixture *fx = ctx;
+
+	assert_int_equal(size, sizeof(struct tierd_event));
+	assert_true(fx->nr < MAX_EVENTS);
+	memcpy(&fx->ev[fx->nr++], data, sizeof(struct tierd_event));
+	return 0;
+}
+
+static const char *skip_reason(void)
+{
+	if (geteuid() != 0)
+		return "needs root to load BPF programs";
+	if (access("/sys/kernel/btf/vmlinux", R_OK))
+		return "kernel has no BTF (/sys/kernel/btf/vmlinux)";
+	return NULL;
+}
+
+/* Open and load with @rb_bytes of ring buffer; tunables set after load. */
+static struct fixture *fixture_new(uint32_t rb_bytes)
+{
+	static struct fixture fx;	/* one test at a time, like cmocka */
+	int ret;
+
+	memset(&fx, 0, sizeof(fx));
+	fx.self = getpid();
+	fx.skel = tierd_bpf__open();
+	assert_non_null(fx.skel);
+	bpf_program__set_autoload(fx.skel->progs.tierd_sd_tp, false);
+	bpf_program__set_autoload(fx.skel->progs.tierd_sd_raw, false);
+	assert_int_equal(bpf_map__set_max_entries(fx.skel->maps.folios, 4096),
+			 0);
+	assert_int_equal(bpf_map__set_max_entries(fx.skel->maps.events,
+						  rb_bytes), 0);
+	ret = tierd_bpf__load(fx.skel);
+	if (ret)
+		fail_msg("loading the BPF object failed: %s", strerror(-ret));
+	fx.rb = ring_buffer__new(bpf_map__fd(fx.skel->maps.events), on_event,
+				 &fx, NULL);
+	assert_non_null(fx.rb);
+	fx.skel->data->window_ns = 3600ULL * 1000000000ULL;
+	fx.skel->data->threshold = 3;
+	fx.skel->data->granule_shift = 12;
+	fx.skel->data->private_filter = 0;
+	return &fx;
+}
+
+static void fixture_free(struct fixture *fx)
+{
+	ring_buffer__free(fx->rb);
+	tierd_bpf__destroy(fx->skel);
+}
+
+static void drain(struct fixture *fx)
+{
+	fx->nr = 0;
+	assert_true(ring_buffer__consume(fx->rb) >= 0);
+}
+
+static uint64_t counter(struct fixture *fx, enum tierd_source src,
+			enum tierd_counter cnt)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	__u64 vals[ncpu];
+	__u32 idx = src * TIERD_CNT_NR + cnt;
+	uint64_t sum = 0;
+	int i;
+
+	assert_int_equal(bpf_map_lookup_elem(
+		bpf_map__fd(fx->skel->maps.counters), &idx, vals), 0);
+	for (i = 0; i < ncpu; i++)
+		sum += vals[i];
+	return sum;
+}
+
+static void fault(struct fixture *fx, int nid, uint64_t pfn,
+		  unsigned int order, uint64_t address, int level,
+		  bool handled)
+{
+	__u64 args[7] = { (__u64)nid, pfn, order, address, (__u64)level,
+			  handled, 0 };
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .ctx_in = args,
+		    .ctx_size_in = sizeof(args));
+
+	assert_int_equal(bpf_prog_test_run_opts(
+		bpf_program__fd(fx->skel->progs.tierd_np_fault), &opts), 0);
+	assert_int_equal(opts.retval, 0);
+}
+
+static void migrate(struct fixture *fx, int ret)
+{
+	__u64 args[6] = { 1, 0, 0x1234, 0, 0, (__u64)(int64_t)ret };
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .ctx_in = args,
+		    .ctx_size_in = sizeof(args));
+
+	assert_int_equal(bpf_prog_test_run_opts(
+		bpf_program__fd(fx->skel->progs.tierd_np_migrate), &opts), 0);
+}
+
+static void assert_event(const struct tierd_event *ev, uint32_t tgid,
+			 uint64_t addr, uint64_t pfn, int nid,
+			 unsigned int order, int level, bool handled,
+			 uint32_t faults)
+{
+	assert_int_equal(ev->source, TIERD_SRC_PRIVATE_NODE);
+	assert_int_equal(ev->tgid, tgid);
+	assert_int_equal(ev->addr, addr);
+	assert_int_equal(ev->pfn, pfn);
+	assert_int_equal(ev->nid, nid);
+	assert_int_equal(ev->order, order);
+	assert_int_equal(ev->level, level);
+	assert_int_equal(ev->handled, handled);
+	assert_int_equal(ev->faults, faults);
+	assert_true(ev->ts_ns > 0);
+}
+
+static void test_threshold_and_fields(void **state)
+{
+	struct fixture *fx = fixture_new(1 << 16);
+	int i;
+
+	/* 4 KiB folio at threshold: exactly one record, from the 3rd fault */
+	for (i = 0; i < 5; i++)
+		fault(fx, 1, 0x10001, 0, 0x7f0000001234 + i * 8, TIERD_LEVEL_PTE,
+		      true);
+	/* below threshold: nothing */
+	for (i = 0; i < 2; i++)
+		fault(fx, 1, 0x10002, 0, 0x7f0000002010, TIERD_LEVEL_PTE,
+		      false);
+	/* order 9 PMD folio: four addresses inside one 2 MiB unit */
+	for (i = 0; i < 4; i++)
+		fault(fx, 2, 0x40200, 9, 0x7f00003ff123 - i * 0x10000,
+		      TIERD_LEVEL_PMD, true);
+
+	drain(fx);
+	assert_int_equal(fx->nr, 2);
+	assert_event(&fx->ev[0], fx->self, 0x7f0000001000, 0x10001, 1, 0,
+		     TIERD_LEVEL_PTE, true, 3);
+	assert_event(&fx->ev[1], fx->self, 0x7f0000200000, 0x40200, 2, 9,
+		     TIERD_LEVEL_PMD, true, 3);
+
+	assert_int_equal(counter(fx, TIERD_SRC_PRIVATE_NODE,
+				 TIERD_CNT_FAULTS_SEEN), 11);
+	assert_int_equal(counter(fx, TIERD_SRC_PRIVATE_NODE,
+				 TIERD_CNT_FAULTS_TRACKED), 11);
+	assert_int_equal(counter(fx, TIERD_SRC_PRIVATE_NODE,
+				 TIERD_CNT_RECORDS), 2);
+	assert_int_equal(counter(fx, TIERD_SRC_PRIVATE_NODE,
+				 TIERD_CNT_RB_DROPS), 0);
+	assert_int_equal(counter(fx, TIERD_SRC_PRIVATE_NODE,
+				 TIERD_CNT_MAP_FULL), 0);
+	assert_int_equal(counter(fx, TIERD_SRC_PRIVATE_NODE,
+				 TIERD_CNT_WINDOW_RESETS), 0);
+	/* the soft-dirty source's counters stay untouched */
+	assert_int_equal(counter(fx, TIERD_SRC_SOFT_DIRTY,
+				 TIERD_CNT_FAULTS_SEEN), 0);
+	fixture_free(fx);
+}
+
+static void test_granule(void **state)
+{
+	struct fixture *fx = fixture_new(1 << 16);
+
+	/* a 2 MiB granule merges small folios of one 2 MiB range */
+	fx->skel->data->granule_shift = 21;
+	fx->skel->data->threshold = 2;
+	fault(fx, 1, 0x500, 0, 0x7f0000401000, TIERD_LEVEL_PTE, true);
+	fault(fx, 1, 0x501, 0, 0x7f00005ff000, TIERD_LEVEL_PTE, true);
+	/* an order-10 folio stays whole above a smaller granule (4 MiB) */
+	fx->skel->data->granule_shift = 12;
+	fault(fx, 3, 0x800, 10, 0x7f0000a01000, TIERD_LEVEL_PTE, true);
+	fault(fx, 3, 0x800, 10, 0x7f0000bff000, TIERD_LEVEL_PTE, true);
+	drain(fx);
+	assert_int_equal(fx->nr, 2);
+	assert_event(&fx->ev[0], fx->self, 0x7f0000400000, 0x501, 1, 0,
+		     TIERD_LEVEL_PTE, true, 2);
+	assert_event(&fx->ev[1], fx->self, 0x7f0000800000, 0x800, 3, 10,
+		     TIERD_LEVEL_PTE, true, 2);
+	fixture_free(fx);
+}
+
+static void test_filter(void **state)
+{
+	struct fixture *fx = fixture_new(1 << 16);
+	int tracked = bpf_map__fd(fx->skel->maps.tracked);
+	__u8 one = 1;
+	__u32 other = fx->self + 1;
+	int i;
+
+	fx->skel->data->threshold = 1;
+	fx->skel->data->private_filter = 1;
+	/* filter on, we are not tracked: seen but not tracked */
+	assert_int_equal(bpf_map_update_elem(tracked, &other, &one, BPF_ANY), 0);
+	for (i = 0; i < 3; i++)
+		fault(fx, 1, 0x900 + i, 0, 0x7f0000100000 + i * 4096,
+		      TIERD_LEVEL_PTE, true);
+	drain(fx);
+	assert_int_equal(fx->nr, 0);
+	assert_int_equal(counter(fx, TIERD_SRC_PRIVATE_NODE,
+				 TIERD_CNT_FAULTS_SEEN), 3);
+	assert_int_equal(counter(fx, TIERD_SRC_PRIVATE_NODE,
+				 TIERD_CNT_FAULTS_TRACKED), 0);
+
+	/* now tracked */
+	assert_int_equal(bpf_map_update_elem(tracked, &fx->self, &one,
+					     BPF_ANY), 0);
+	fault(fx, 1, 0x910, 0, 0x7f0000200000, TIERD_LEVEL_PTE, false);
+	drain(fx);
+	assert_int_equal(fx->nr, 1);
+	assert_event(&fx->ev[0], fx->self, 0x7f0000200000, 0x910, 1, 0,
+		     TIERD_LEVEL_PTE, false, 1);
+
+	/* filter off: untracked faults count again */
+	assert_int_equal(bpf_map_delete_elem(tracked, &fx->self), 0);
+	fx->skel->data->private_filter = 0;
+	fault(fx, 1, 0x920, 0, 0x7f0000300000, TIERD_LEVEL_PTE, true);
+	drain(fx);
+	assert_int_equal(fx->nr, 1);
+	assert_int_equal(fx->ev[0].addr, 0x7f0000300000);
+	assert_int_equal(counter(fx, TIERD_SRC_PRIVATE_NODE,
+				 TIERD_CNT_FAULTS_SEEN), 5);
+	assert_int_equal(counter(fx, TIERD_SRC_PRIVATE_NODE,
+				 TIERD_CNT_FAULTS_TRACKED), 2);
+	assert_int_equal(counter(fx, TIERD_SRC_PRIVATE_NODE,
+				 TIERD_CNT_RECORDS), 2);
+	fixture_free(fx);
+}
+
+static void test_window_reset(void **state)
+{
+	struct fixture *fx = fixture_new(1 << 16);
+	int i;
+
+	/*
+	 * A 1 ns window has always expired by the next fault (two test-run
+	 * syscalls apart), so no folio ever reaches a threshold of 2.
+	 */
+	fx->skel->data->window_ns = 1;
+	fx->skel->data->threshold = 2;
+	for (i = 0; i < 4; i++)
+		fault(fx, 1, 0xa00, 0, 0x7f0000400000, TIERD_LEVEL_PTE, true);
+	drain(fx);
+	assert_int_equal(fx->nr, 0);
+	assert_int_equal(counter(fx, TIERD_SRC_PRIVATE_NODE,
+				 TIERD_CNT_WINDOW_RESETS), 3);
+
+	/*
+	 * A long window again: the window the last fault opened keeps going
+	 * and reports once, at its second fault.
+	 */
+	fx->skel->data->window_ns = 3600ULL * 1000000000ULL;
+	for (i = 0; i < 3; i++)
+		fault(fx, 1, 0xa00, 0, 0x7f0000400000, TIERD_LEVEL_PTE, true);
+	drain(fx);
+	assert_int_equal(fx->nr, 1);
+	assert_int_equal(fx->ev[0].faults, 2);
+	assert_int_equal(counter(fx, TIERD_SRC_PRIVATE_NODE,
+				 TIERD_CNT_WINDOW_RESETS), 3);
+	fixture_free(fx);
+}
+
+static void test_ring_full(void **state)
+{
+	/* one page of ring: fewer records fit than folios cross */
+	struct fixture *fx = fixture_new(4096);
+	const unsigned int n = 100;
+	unsigned int i, fit;
+	uint64_t drops;
+
+	fx->skel->data->threshold = 1;
+	for (i = 0; i < n; i++)
+		fault(fx, 1, i, 0, 0x7f0001000000 + i * 4096ULL,
+		      TIERD_LEVEL_PTE, true);
+	fit = counter(fx, TIERD_SRC_PRIVATE_NODE, TIERD_CNT_RECORDS);
+	drops = counter(fx, TIERD_SRC_PRIVATE_NODE, TIERD_CNT_RB_DROPS);
+	assert_true(fit > 0 && fit < n);
+	assert_int_equal(fit + drops, n);
+	drain(fx);
+	assert_int_equal(fx->nr, fit);
+	for (i = 0; i < fit; i++)
+		assert_int_equal(fx->ev[i].addr, 0x7f0001000000 + i * 4096ULL);
+
+	/* a dropped folio reports on its next fault once there is room */
+	fault(fx, 1, fit, 0, 0x7f0001000000 + fit * 4096ULL, TIERD_LEVEL_PTE,
+	      true);
+	drain(fx);
+	assert_int_equal(fx->nr, 1);
+	assert_int_equal(fx->ev[0].addr, 0x7f0001000000 + fit * 4096ULL);
+	assert_int_equal(fx->ev[0].faults, 2);
+	/* a reported folio stays quiet for the rest of its window */
+	fault(fx, 1, 0, 0, 0x7f0001000000, TIERD_LEVEL_PTE, true);
+	drain(fx);
+	assert_int_equal(fx->nr, 0);
+	fixture_free(fx);
+}
+
+static void test_migrate_counters(void **state)
+{
+	struct fixture *fx = fixture_new(1 << 16);
+	int i;
+
+	for (i = 0; i < 3; i++)
+		migrate(fx, 0);
+	migrate(fx, -EBUSY);
+	migrate(fx, -ENOMEM);
+	assert_int_equal(counter(fx, TIERD_SRC_PRIVATE_NODE,
+				 TIERD_CNT_KERNEL_MIGRATE_OK), 3);
+	assert_int_equal(counter(fx, TIERD_SRC_PRIVATE_NODE,
+				 TIERD_CNT_KERNEL_MIGRATE_FAIL), 2);
+	assert_int_equal(counter(fx, TIERD_SRC_PRIVATE_NODE,
+				 TIERD_CNT_FAULTS_SEEN), 0);
+	drain(fx);
+	assert_int_equal(fx->nr, 0);
+	fixture_free(fx);
+}
+
+static int group_setup(void **state)
+{
+	const char *why = skip_reason();
+
+	if (why) {
+		fprintf(stderr, "SKIP: %s\n", why);
+		*state = (void *)why;
+	}
+	return 0;
+}
+
+#define RUN(fn) \
+	static void run_##fn(void **state) \
+	{ \
+		if (*state) \
+			skip(); \
+		fn(state); \
+	}
+RUN(test_threshold_and_fields)
+RUN(test_granule)
+RUN(test_filter)
+RUN(test_window_reset)
+RUN(test_ring_full)
+RUN(test_migrate_counters)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(run_test_threshold_and_fields),
+		cmocka_unit_test(run_test_granule),
+		cmocka_unit_test(run_test_filter),
+		cmocka_unit_test(run_test_window_reset),
+		cmocka_unit_test(run_test_ring_full),
+		cmocka_unit_test(run_test_migrate_counters),
+	};
+
+	return cmocka_run_group_tests(tests, group_setup, NULL);
+}
