@@ -56,3 +56,8 @@ if(BUILD_TESTING)
   # (or deferred), so look for them once the whole project is configured.
   cmake_language(DEFER DIRECTORY ${CMAKE_SOURCE_DIR} CALL tierd_e2e_daemon_tests)
 endif()
+
+# move_pages throughput, batched / THP / unbatched vs memcpy; run it in the
+# guest with bench/guest_compare.sh --migrate or on the host directly.
+add_executable(migrate_bench bench/migrate_bench.c)
+target_link_libraries(migrate_bench PRIVATE PkgConfig::NUMA)

@@ -237,6 +237,13 @@ run_migratepages() {
 	wait_workload
 }
 
+# Anything else (benchmarks): run the command the host passed, report only.
+run_exec() {
+	echo "E2E-EXEC-BEGIN"
+	sh /e2e/exec.sh
+	echo "E2E-EXEC-END rc=$?"
+}
+
 echo "E2E-BEGIN scenario=$SCENARIO"
 check_kernel
 case "$SCENARIO" in
@@ -244,6 +251,7 @@ tierd|tierd-disabled|tierd-*) run_tierd ;;
 numa-balancing) run_numa_balancing ;;
 oracle) run_oracle ;;
 migratepages) run_migratepages ;;
+exec) run_exec ;;
 *) fatal "unknown scenario '$SCENARIO'" ;;
 esac
 finish 0
