@@ -1,0 +1,530 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Renderers: JSON validity and content, Prometheus syntax, human tables. */
+#include <ctype.h>
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "json.h"
+#include "stats_render.h"
+
+/* ---- a strict little JSON checker (RFC 8259 syntax) ---- */
+
+static const char *jv_value(const char *p, int depth);
+
+static const char *jv_ws(const char *p)
+{
+	while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+		p++;
+	return p;
+}
+
+static const char *jv_string(const char *p)
+{
+	if (*p++ != '"')
+		return NULL;
+	while (*p != '"') {
+		unsigned char c = (unsigned char)*p;
+
+		if (c < 0x20)
+			return NULL;	/* raw control characters are invalid */
+		if (c == '\\') {
+			p++;
+			if (*p == 'u') {
+				for (int i = 1; i <= 4; i++)
+					if (!isxdigit((unsigned char)p[i]))
+						return NULL;
+				p += 5;
+				continue;
+			}
+			if (!strchr("\"\\/bfnrt", *p) || !*p)
+				return NULL;
+		}
+		p++;
+	}
+	return p + 1;
+}
+
+static const char *jv_number(const char *p)
+{
+	if (*p == '-')
+		p++;
+	if (*p == '0')
+		p++;
+	else if (isdigit((unsigned char)*p))
+		while (isdigit((unsigned char)*p))
+			p++;
+	else
+		return NULL;
+	if (*p == '.') {
+		p++;
+		if (!isdigit((unsigned char)*p))
+			return NULL;
+		while (isdigit((unsigned char)*p))
+			p++;
+	}
+	if (*p == 'e' || *p == 'E') {
+		p++;
+		if (*p == '+' || *p == '-')
+			p++;
+		if (!isdigit((unsigned char)*p))
+			return NULL;
+		while (isdigit((unsigned char)*p))
+			p++;
+	}
+	return p;
+}
+
+static const char *jv_container(const char *p, int depth, char close,
+				bool object)
+{
+	p = jv_ws(p + 1);
+	if (*p == close)
+		return p + 1;
+	for (;;) {
+		if (object) {
+			p = jv_string(jv_ws(p));
+			if (!p)
+				return NULL;
+			p = jv_ws(p);
+			if (*p++ != ':')
+				return NULL;
+		}
+		p = jv_value(p, depth + 1);
+		if (!p)
+			return NULL;
+		p = jv_ws(p);
+		if (*p == close)
+			return p + 1;
+		if (*p++ != ',')
+			return NULL;
+	}
+}
+
+static const char *jv_value(const char *p, int depth)
+{
+	if (depth > 32)
+		return NULL;
+	p = jv_ws(p);
+	switch (*p) {
+	case '{':
+		return jv_container(p, depth, '}', true);
+	case '[':
+		return jv_container(p, depth, ']', false);
+	case '"':
+		return jv_string(p);
+	case 't':
+		return strncmp(p, "true", 4) ? NULL : p + 4;
+	case 'f':
+		return strncmp(p, "false", 5) ? NULL : p + 5;
+	case 'n':
+		return strncmp(p, "null", 4) ? NULL : p + 4;
+	default:
+		return jv_number(p);
+	}
+}
+
+static bool json_valid(const char *s)
+{
+	const char *end = jv_value(s, 0);
+
+	return end && *jv_ws(end) == '\0';
+}
+
+static void test_checker_rejects_bad_json(void **state)
+{
+	/* The checker must be able to fail, or the tests below prove nothing. */
+	assert_true(json_valid("{\"a\":[1,2.5,-3e4,true,null,\"x\\u0001\"]}"));
+	assert_false(json_valid("{\"a\":1,}"));
+	assert_false(json_valid("{\"a\" 1}"));
+	assert_false(json_valid("[1 2]"));
+	assert_false(json_valid("\"raw\ttab\""));
+	assert_false(json_valid("{\"a\":01}"));
+	assert_false(json_valid("{} x"));
+	assert_false(json_valid("{\"a\":nan}"));
+}
+
+/* ---- fixtures ---- */
+
+static struct tierd_stats *sample_stats(void)
+{
+	struct tierd_stats *st = calloc(1, sizeof(*st));
+	unsigned int i;
+
+	assert_non_null(st);
+	st->uptime_ms = 3723004;	/* 1h02m03.004s */
+	st->paused = true;
+	st->reloads = 3;
+	st->reload_failures = 1;
+	st->control_requests = 17;
+	st->control_errors = 2;
+	st->src[TIERD_SRC_SOFT_DIRTY].active = true;
+	snprintf(st->src[TIERD_SRC_SOFT_DIRTY].state,
+		 sizeof(st->src[0].state), "active");
+	st->src[TIERD_SRC_SOFT_DIRTY].faults_seen = 900001;
+	st->src[TIERD_SRC_SOFT_DIRTY].records = 4242;
+	st->src[TIERD_SRC_SOFT_DIRTY].rb_drops = 5;
+	snprintf(st->src[TIERD_SRC_PRIVATE_NODE].state,
+		 sizeof(st->src[0].state),
+		 "off: tracepoint \"node_private\" missing\n(stock kernel)");
+	st->table_size = 1000;
+	st->table_cap = 1048576;
+	st->table_evictions = 9;
+	st->table_bytes = 65536;
+	st->intervals = 77;
+	st->candidates = 12;
+	st->pingpongs = 6;
+	st->tracked_pids = 2;
+	st->move_calls = 31;
+	st->move_pages_requested = 2000;
+	st->promoted_pages = 1234;
+	st->promoted_bytes = 1234 * 4096ULL;
+	for (i = 0; i < TIERD_MOVE_NR; i++)
+		st->move_status[i] = 100 + i;
+	st->nr_nodes = 3;
+	st->node[0] = (struct tierd_node_stats){ .present = true, .fast = true,
+		.total_bytes = 8ULL << 30, .free_bytes = 3ULL << 30,
+		.promoted_to_pages = 1234 };
+	/* node 1 is absent: it must not be listed */
+	st->node[2] = (struct tierd_node_stats){ .present = true, .slow = true,
+		.total_bytes = 16ULL << 30, .free_bytes = 15ULL << 30,
+		.promoted_from_pages = 1234 };
+	st->nr_pids = 2;
+	st->pid[0] = (struct tierd_pid_stats){ .pid = 4711, .records = 40,
+		.faults = 400, .folios_tracked = 90, .folios_hot = 8,
+		.promoted_pages = 1000 };
+	memcpy(st->pid[0].comm, "db\"x\\y\x01\xff", 9);
+	/* comm filling all 16 bytes, no NUL */
+	st->pid[1].pid = 4712;
+	memcpy(st->pid[1].comm, "abcdefghijklmnop", 16);
+	return st;
+}
+
+static char *render(void (*fn)(const struct tierd_stats *, struct strbuf *),
+		    const struct tierd_stats *st)
+{
+	static char buf[256 * 1024];
+	struct strbuf sb;
+
+	sb_init(&sb, buf, sizeof(buf));
+	fn(st, &sb);
+	assert_int_equal(sb.err, 0);
+	assert_int_equal(strlen(buf), sb.len);
+	return buf;
+}
+
+static void assert_contains(const char *hay, const char *needle)
+{
+	if (!strstr(hay, needle))
+		fail_msg("output lacks '%s':\n%s", needle, hay);
+}
+
+/* ---- JSON ---- */
+
+static void test_json_escape(void **state)
+{
+	char buf[128];
+	struct strbuf sb;
+
+	sb_init(&sb, buf, sizeof(buf));
+	json_escape(&sb, "a\"b\\c\nd\te\x01\x7f\xc3\xa9");
+	assert_string_equal(buf, "\"a\\\"b\\\\c\\nd\\te\\u0001\\u007f"
+			    "\\ufffd\\ufffd\"");
+}
+
+static void test_stats_json(void **state)
+{
+	struct tierd_stats *st = sample_stats();
+	const char *out = render(stats_render_json, st);
+
+	if (!json_valid(out))
+		fail_msg("invalid JSON:\n%s", out);
+	assert_contains(out, "{\"uptime_ms\":3723004,\"paused\":true,"
+			"\"reloads\":3,\"reload_failures\":1,"
+			"\"control_requests\":17,\"control_errors\":2,");
+	assert_contains(out, "\"soft_dirty\":{\"active\":true,"
+			"\"state\":\"active\",\"faults_seen\":900001");
+	assert_contains(out, "\"records\":4242,\"rb_drops\":5");
+	assert_contains(out, "\"state\":\"off: tracepoint \\\"node_private"
+			"\\\" missing\\n(stock kernel)\"");
+	assert_contains(out, "\"table\":{\"size\":1000,\"cap\":1048576,"
+			"\"evictions\":9,\"bytes\":65536}");
+	assert_contains(out, "\"policy\":{\"intervals\":77,\"candidates\":12,");
+	assert_contains(out, "\"pingpongs\":6,\"tracked_pids\":2}");
+	assert_contains(out, "\"migrator\":{\"move_calls\":31,"
+			"\"pages_requested\":2000,\"promoted_pages\":1234,"
+			"\"promoted_bytes\":5054464,\"status\":{\"ok\":100,"
+			"\"already\":101,\"enoent\":102,\"ebusy\":103,");
+	assert_contains(out, "\"other\":109}}");
+	assert_contains(out, "{\"id\":0,\"slow\":false,\"fast\":true,"
+			"\"total_bytes\":8589934592,\"free_bytes\":3221225472,"
+			"\"promoted_from_pages\":0,\"promoted_to_pages\":1234}");
+	assert_contains(out, "{\"id\":2,\"slow\":true,\"fast\":false,");
+	assert_null(strstr(out, "\"id\":1,"));
+	assert_contains(out, "{\"pid\":4711,\"comm\":\"db\\\"x\\\\y\\u0001"
+			"\\ufffd\",\"records\":40,\"faults\":400,"
+			"\"folios_tracked\":90,\"folios_hot\":8,"
+			"\"promoted_pages\":1000}");
+	assert_contains(out, "\"comm\":\"abcdefghijklmnop\"");
+	free(st);
+}
+
+static void test_empty_stats_json(void **state)
+{
+	struct tierd_stats *st = calloc(1, sizeof(*st));
+	const char *out;
+
+	assert_non_null(st);
+	out = render(stats_render_json, st);
+	if (!json_valid(out))
+		fail_msg("invalid JSON:\n%s", out);
+	assert_contains(out, "\"nodes\":[],\"pids\":[]}");
+	free(st);
+}
+
+static void test_json_overflow_flagged(void **state)
+{
+	struct tierd_stats *st = sample_stats();
+	char buf[512];
+	struct strbuf sb;
+
+	sb_init(&sb, buf, sizeof(buf));
+	stats_render_json(st, &sb);
+	assert_int_equal(sb.err, -ENOSPC);
+	assert_true(strlen(buf) < sizeof(buf));
+	free(st);
+}
+
+/* ---- Prometheus ---- */
+
+static bool prom_name_ok(const char *s, size_t n)
+{
+	size_t i;
+
+	if (!n || !(isalpha((unsigned char)s[0]) || s[0] == '_' || s[0] == ':'))
+		return false;
+	for (i = 1; i < n; i++)
+		if (!(isalnum((unsigned char)s[i]) || s[i] == '_' ||
+		      s[i] == ':'))
+			return false;
+	return true;
+}
+
+/* name{label="v",...} value -- returns false on any syntax error. */
+static bool prom_sample_ok(const char *line, char *name, size_t namelen)
+{
+	const char *p = line, *q;
+	char *end;
+	size_t n;
+
+	while (*p && *p != '{' && *p != ' ')
+		p++;
+	n = (size_t)(p - line);
+	if (!prom_name_ok(line, n) || n >= namelen)
+		return false;
+	memcpy(name, line, n);
+	name[n] = '\0';
+	if (*p == '{') {
+		p++;
+		for (;;) {
+			q = p;
+			while (*p && *p != '=')
+				p++;
+			if (!prom_name_ok(q, (size_t)(p - q)) || *p != '=' ||
+			    p[1] != '"')
+				return false;
+			p += 2;
+			while (*p && *p != '"') {
+				if (*p == '\\' && p[1])
+					p++;
+				p++;
+			}
+			if (*p++ != '"')
+				return false;
+			if (*p == ',') {
+				p++;
+				continue;
+			}
+			if (*p++ != '}')
+				return false;
+			break;
+		}
+	}
+	if (*p++ != ' ')
+		return false;
+	strtod(p, &end);
+	return end != p && *end == '\0';
+}
+
+static void test_prometheus(void **state)
+{
+	struct tierd_stats *st = sample_stats();
+	char *out = strdup(render(stats_render_prometheus, st));
+	char help_for[128] = "", type_for[128] = "", name[128];
+	unsigned int samples = 0, families = 0;
+	char *line, *save = NULL;
+
+	assert_non_null(out);
+	assert_int_equal(out[strlen(out) - 1], '\n');
+	for (line = strtok_r(out, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		if (!strncmp(line, "# HELP ", 7)) {
+			sscanf(line + 7, "%127s", help_for);
+			assert_true(prom_name_ok(help_for, strlen(help_for)));
+			assert_true(strlen(line) > 8 + strlen(help_for));
+			continue;
+		}
+		if (!strncmp(line, "# TYPE ", 7)) {
+			char type[32] = "";
+
+			sscanf(line + 7, "%127s %31s", type_for, type);
+			assert_string_equal(type_for, help_for);
+			if (strcmp(type, "counter") && strcmp(type, "gauge"))
+				fail_msg("bad type: %s", line);
+			/* counters are named *_total by convention */
+			if (!strcmp(type, "counter")) {
+				size_t l = strlen(type_for);
+
+				assert_true(l > 6 && !strcmp(type_for + l - 6,
+							     "_total"));
+			}
+			families++;
+			continue;
+		}
+		if (!prom_sample_ok(line, name, sizeof(name)))
+			fail_msg("malformed sample line: '%s'", line);
+		/* every sample belongs to the family announced before it */
+		assert_string_equal(name, type_for);
+		assert_int_equal(strncmp(name, "tierd_", 6), 0);
+		samples++;
+	}
+	free(out);
+
+	out = render(stats_render_prometheus, st);
+	assert_contains(out, "\ntierd_uptime_seconds 3723.004\n");
+	assert_contains(out, "\ntierd_paused 1\n");
+	assert_contains(out, "\ntierd_promoted_pages_total 1234\n");
+	assert_contains(out, "\ntierd_source_records_total{source=\"soft_dirty\"}"
+			" 4242\n");
+	assert_contains(out, "\ntierd_source_active{source=\"private_node\"} 0\n");
+	assert_contains(out, "\ntierd_move_pages_status_total{status=\"ebusy\"}"
+			" 103\n");
+	assert_contains(out, "\ntierd_node_free_bytes{node=\"2\"} 16106127360\n");
+	assert_null(strstr(out, "node=\"1\""));
+	assert_true(families >= 30);
+	assert_true(samples > families);
+	free(st);
+}
+
+/* ---- tables ---- */
+
+static void test_table(void **state)
+{
+	struct tierd_stats *st = sample_stats();
+	const char *out = render(stats_render_table, st);
+
+	assert_contains(out, "tierd: up 1h02m03s, PAUSED\n");
+	assert_contains(out, "reloads 3 (failed 1), control requests 17 "
+			"(errors 2)");
+	assert_contains(out, "soft_dirty    yes          900001");
+	assert_contains(out, "hotness table  1000/1048576 folios, 64.0 KiB, "
+			"9 evictions");
+	assert_contains(out, "31 move_pages calls, 2000 pages requested, "
+			"1234 promoted (4.8 MiB)");
+	assert_contains(out, "ebusy 103");
+	assert_contains(out, "\n0     fast       8.0 GiB      3.0 GiB ");
+	assert_contains(out, "\n2     slow      16.0 GiB     15.0 GiB ");
+	/* control bytes and newlines never reach a table */
+	assert_contains(out, "\n4711     db\"x\\y?? ");
+	assert_contains(out, "  private_node: off: tracepoint \"node_private\" "
+			"missing?(stock kernel)\n");
+	assert_contains(out, "abcdefghijklmnop");
+	free(st);
+}
+
+static void test_status_and_folios(void **state)
+{
+	struct tierd_stats *st = sample_stats();
+	struct tierd_status_view v = {
+		.summary = "1 slow node (2) -> node 0; source soft_dirty",
+		.config_path = "/etc/tierd.conf",
+		.socket_path = "/run/tierd/tierd.sock",
+		.uptime_ms = 61000, .paused = false, .reloads = 1,
+		.src = st->src,
+	};
+	const struct folio_info f[] = {
+		{ 4711, 0x7f0000001000ULL, 9.5 },
+		{ 4711, 0x100000000000000ULL, 2.25 },
+	};
+	static char buf[64 * 1024];
+	struct strbuf sb;
+
+	sb_init(&sb, buf, sizeof(buf));
+	status_render_json(&v, &sb);
+	assert_int_equal(sb.err, 0);
+	if (!json_valid(buf))
+		fail_msg("invalid JSON:\n%s", buf);
+	assert_contains(buf, "\"summary\":\"1 slow node (2) -> node 0; "
+			"source soft_dirty\",\"paused\":false");
+
+	sb_reset(&sb);
+	status_render_table(&v, &sb);
+	assert_contains(buf, "state:    running, up 1m01s\n");
+	assert_contains(buf, "source:   soft_dirty    active");
+
+	sb_reset(&sb);
+	folios_render_json(f, 2, &sb);
+	if (!json_valid(buf))
+		fail_msg("invalid JSON:\n%s", buf);
+	assert_contains(buf, "{\"pid\":4711,\"addr\":\"0x7f0000001000\","
+			"\"score\":9.5}");
+	assert_contains(buf, "\"addr\":\"0x100000000000000\"");
+
+	sb_reset(&sb);
+	folios_render_json(f, 0, &sb);
+	assert_string_equal(buf, "{\"folios\":[]}\n");
+
+	sb_reset(&sb);
+	folios_render_table(f, 2, &sb);
+	assert_contains(buf, "4711     0x00007f0000001000       9.50\n");
+	free(st);
+}
+
+static void test_names(void **state)
+{
+	unsigned int i, j;
+
+	for (i = 0; i < TIERD_MOVE_NR; i++)
+		for (j = i + 1; j < TIERD_MOVE_NR; j++)
+			assert_string_not_equal(tierd_move_status_name(i),
+						tierd_move_status_name(j));
+	assert_string_equal(tierd_move_status_name(TIERD_MOVE_NR), "invalid");
+	assert_string_equal(tierd_source_name(TIERD_SRC_PRIVATE_NODE),
+			    "private_node");
+	assert_string_equal(tierd_source_name(TIERD_SRC_SOFT_DIRTY),
+			    "soft_dirty");
+	assert_string_equal(tierd_source_name(TIERD_SRC_NR), "invalid");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_checker_rejects_bad_json),
+		cmocka_unit_test(test_json_escape),
+		cmocka_unit_test(test_stats_json),
+		cmocka_unit_test(test_empty_stats_json),
+		cmocka_unit_test(test_json_overflow_flagged),
+		cmocka_unit_test(test_prometheus),
+		cmocka_unit_test(test_table),
+		cmocka_unit_test(test_status_and_folios),
+		cmocka_unit_test(test_names),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
