@@ -509,7 +509,7 @@ static uint64_t cooldown_for(const struct hotness_table *t,
 	uint64_t ceil = HOTNESS_COOLDOWN_MAX_MS;
 	uint64_t cd = t->p.cooldown_ms;
 
-	if (cd >= ceil)
+	if (cd >= ceil || t->p.pingpong_backoff == 1)
 		return cd;
 	for (unsigned int i = 0; i < e->pingpongs && cd < ceil; i++)
 		cd *= t->p.pingpong_backoff;	/* < 2^32 * 2^32: no overflow */
