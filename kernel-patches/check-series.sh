@@ -1,0 +1,318 @@
+#!/usr/bin/env bash
+# Check the kernel-patches/ series without a kernel tree:
+#   1. every patch is a mail with From, Date, Subject "[PATCH n/N] ...",
+#      a Signed-off-by of its author and a diff, numbered 1..N in order;
+#   2. every hunk parses and the mail's diffstat matches the diff;
+#   3. checkpatch.pl --strict --no-tree reports 0 errors, warnings, checks;
+#   4. the hunks that can be checked here apply: new files always, files
+#      that exist in Debian's linux-source-6.1 against that source; hunks
+#      against files the Private Memory Nodes RFC changes are skipped, with
+#      the reason printed;
+#   5. the TP_PROTO of every event in the resulting trace header equals the
+#      one kernel-patches/README.md documents (BPF raw_tp programs read the
+#      arguments by position), the one in the .rst documentation and the
+#      one quoted above each raw_tp/node_private_* program in
+#      bpf/tierd.bpf.c (when that file exists).
+#
+# checkpatch.pl and the 6.1 files come from /usr/src/linux-source-6.1.tar.xz
+# (Debian package linux-source-6.1).  Extracting them takes a few seconds;
+# they are cached in --cache DIR and re-extracted only when the tarball or
+# the set of files the series touches changes.
+#
+# Exit status: 0 all checks passed, 1 a check failed, 77 cannot run here
+# (missing tool or package), 2 bad usage.
+set -uo pipefail
+
+usage() {
+	echo "usage: $0 [--cache DIR] [--tarball FILE] [PATCH_DIR]" >&2
+	exit 2
+}
+
+here=$(cd "$(dirname "$0")" && pwd)
+patch_dir=$here
+cache=${TIERD_KP_CACHE:-${TMPDIR:-/tmp}/tierd-kernel-patches-cache}
+tarball=${LINUX_SOURCE_TARBALL:-/usr/src/linux-source-6.1.tar.xz}
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--cache) [ $# -ge 2 ] || usage; cache=$2; shift 2 ;;
+	--tarball) [ $# -ge 2 ] || usage; tarball=$2; shift 2 ;;
+	-h|--help) usage ;;
+	-*) echo "check-series: unknown option '$1'" >&2; usage ;;
+	*) patch_dir=$(cd "$1" && pwd) || exit 2; shift ;;
+	esac
+done
+readme=$patch_dir/README.md
+
+# Files the Private Memory Nodes RFC v4 (27 patches) changes, from its cover
+# letter's diffstat.  Our hunks against them carry context from the tree
+# with the RFC applied, which does not exist here.
+rfc_files=(
+	drivers/base/node.c
+	include/linux/cpuset.h include/linux/cram.h include/linux/gfp_types.h
+	include/linux/memory-tiers.h include/linux/memory_hotplug.h
+	include/linux/migrate.h include/linux/mm.h include/linux/mmzone.h
+	include/linux/node_private.h include/linux/nodemask.h
+	include/trace/events/mmflags.h include/uapi/linux/mempolicy.h
+	kernel/cgroup/cpuset.c mm/Kconfig mm/Makefile mm/compaction.c
+	mm/cram.c mm/damon/paddr.c mm/huge_memory.c mm/hugetlb.c
+	mm/internal.h mm/khugepaged.c mm/ksm.c mm/madvise.c
+	mm/memory-failure.c mm/memory-tiers.c mm/memory.c mm/memory_hotplug.c
+	mm/mempolicy.c mm/migrate.c mm/mlock.c mm/mprotect.c mm/oom_kill.c
+	mm/page_alloc.c mm/rmap.c mm/slub.c mm/swap.c mm/vmscan.c
+)
+# Upstream files whose touched region changed after 6.1, so the hunks (made
+# against the RFC's newer upstream base) cannot match 6.1 as they are.
+declare -A reduced_context=(
+	# v6.14 regrouped the toctree into sections; the neighbouring entries
+	# (events, events-kmem / events-power, events-nmi) are unchanged.
+	[Documentation/trace/index.rst]=2
+)
+declare -A not_in_61=(
+	[MAINTAINERS]="the 'MEMORY MANAGEMENT - MEMORY POLICY AND MIGRATION' section the hunk extends was added in v6.16"
+)
+
+passed=0
+failed=0
+skipped=0
+pass() { passed=$((passed + 1)); echo "PASS: $*"; }
+fail() { failed=$((failed + 1)); echo "FAIL: $*"; }
+skip() { skipped=$((skipped + 1)); echo "SKIP: $*"; }
+
+for tool in git perl tar xz; do
+	if ! command -v "$tool" >/dev/null; then
+		echo "check-series: SKIP: '$tool' is not installed"
+		exit 77
+	fi
+done
+if [ ! -r "$tarball" ]; then
+	echo "check-series: SKIP: $tarball not found (Debian package linux-source-6.1; scripts/install-deps.sh installs it)"
+	exit 77
+fi
+
+shopt -s nullglob
+patches=("$patch_dir"/[0-9][0-9][0-9][0-9]-*.patch)
+shopt -u nullglob
+if [ ${#patches[@]} -eq 0 ]; then
+	fail "no NNNN-*.patch files in $patch_dir"
+	echo "kernel-patches: $passed passed, $failed failed, $skipped skipped"
+	exit 1
+fi
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/check-series.XXXXXX") || exit 1
+trap 'rm -rf "$work"' EXIT
+
+# Paths a patch touches, one per line: "new PATH" or "mod PATH".
+touched_files() {
+	awk '
+	/^diff --git / { if (path != "") print kind, path
+			 path = substr($4, 3); kind = "mod"; next }
+	/^new file mode/ { kind = "new" }
+	/^-- $/ { exit }
+	END { if (path != "") print kind, path }' "$1"
+}
+
+# ---- cache of checkpatch and the 6.1 files the series touches -------------
+members=(scripts/checkpatch.pl scripts/spelling.txt scripts/const_structs.checkpatch)
+for p in "${patches[@]}"; do
+	while read -r kind path; do
+		[ "$kind" = mod ] && members+=("$path")
+	done < <(touched_files "$p")
+done
+mapfile -t members < <(printf '%s\n' "${members[@]}" | sort -u)
+src=$cache/linux-source-6.1
+stamp_want=$(stat -c '%n %s %Y' "$tarball"; printf '%s\n' "${members[@]}")
+if [ "$(cat "$cache/stamp" 2>/dev/null)" != "$stamp_want" ]; then
+	echo "check-series: extracting checkpatch and ${#members[@]} files from $tarball into $src"
+	rm -rf "$src" "$cache/stamp"
+	mkdir -p "$src" || exit 1
+	# Files absent from 6.1 make tar exit 2 after extracting the others.
+	tar -xJf "$tarball" -C "$src" --strip-components=1 \
+		"${members[@]/#/linux-source-6.1/}" 2>"$cache/tar.log"
+	rc=$?
+	if [ $rc -ne 0 ] && [ $rc -ne 2 ]; then
+		echo "check-series: tar failed with status $rc:"; cat "$cache/tar.log"
+		exit 1
+	fi
+	printf '%s\n' "$stamp_want" >"$cache/stamp"
+fi
+checkpatch=$src/scripts/checkpatch.pl
+if [ ! -r "$checkpatch" ] || [ ! -r "$src/scripts/spelling.txt" ]; then
+	fail "checkpatch.pl or spelling.txt missing from $tarball"
+	exit 1
+fi
+
+# ---- 1-3: mail format, numbering, hunks, checkpatch -------------------------
+total=${#patches[@]}
+i=0
+for p in "${patches[@]}"; do
+	i=$((i + 1))
+	name=$(basename "$p")
+	num=$((10#${name:0:4}))
+	if [ "$num" -ne "$i" ]; then
+		fail "$name: file number $num, expected $i (series must be numbered 1..$total without gaps)"
+	fi
+
+	info=$(git mailinfo -k "$work/msg" "$work/diff" <"$p" 2>&1)
+	author=$(sed -n 's/^Author: //p' <<<"$info")
+	email=$(sed -n 's/^Email: //p' <<<"$info")
+	subject=$(sed -n 's/^Subject: //p' <<<"$info")
+	date=$(sed -n 's/^Date: //p' <<<"$info")
+	problems=()
+	[ -n "$author" ] && [ -n "$email" ] || problems+=("no From: header")
+	[ -n "$date" ] || problems+=("no Date: header")
+	if [[ ! "$subject" =~ ^\[PATCH\ ([0-9]+)/([0-9]+)\]\ .+ ]]; then
+		problems+=("subject '$subject' is not '[PATCH n/m] summary'")
+	elif [ "${BASH_REMATCH[1]}" -ne "$num" ] || [ "${BASH_REMATCH[2]}" -ne "$total" ]; then
+		problems+=("subject says ${BASH_REMATCH[1]}/${BASH_REMATCH[2]}, expected $num/$total")
+	fi
+	grep -qxF "Signed-off-by: $author <$email>" "$work/msg" ||
+		problems+=("no 'Signed-off-by: $author <$email>' in the commit message")
+	[ "$(grep -cv '^\s*$\|^Signed-off-by:' "$work/msg")" -gt 0 ] ||
+		problems+=("commit message explains nothing")
+	grep -q '^diff --git ' "$work/diff" || problems+=("no diff")
+	if [ ${#problems[@]} -eq 0 ]; then
+		pass "$name: mail headers, numbering $num/$total, Signed-off-by, diff"
+	else
+		fail "$name: $(IFS=';'; echo "${problems[*]}")"
+	fi
+
+	# git apply parses every hunk (line counts included) without a tree.
+	if ! numstat=$(git apply --numstat "$p" 2>&1); then
+		fail "$name: malformed diff: $numstat"
+	else
+		read -r files ins del < <(awk '{f++; a += $1; d += $2}
+			END {print f, a, d}' <<<"$numstat")
+		stat=$(grep -E '^ [0-9]+ files? changed' "$p" | head -n1)
+		sf=$(grep -oE '[0-9]+ files? changed' <<<"$stat" | grep -oE '^[0-9]+')
+		si=$(grep -oE '[0-9]+ insertions?' <<<"$stat" | grep -oE '^[0-9]+')
+		sd=$(grep -oE '[0-9]+ deletions?' <<<"$stat" | grep -oE '^[0-9]+')
+		if [ "${sf:-x}" = "$files" ] && [ "${si:-0}" = "$ins" ] && [ "${sd:-0}" = "$del" ]; then
+			pass "$name: all hunks parse; diffstat matches ($files files, +$ins -$del)"
+		else
+			fail "$name: diffstat '$stat' does not match the diff ($files files, +$ins -$del)"
+		fi
+	fi
+
+	out=$(perl "$checkpatch" --strict --no-tree --color=never "$p" 2>&1)
+	summary=$(grep -E '^total: ' <<<"$out")
+	if [[ "$summary" =~ ^total:\ 0\ errors,\ 0\ warnings,\ 0\ checks ]]; then
+		pass "$name: checkpatch --strict: $summary"
+	else
+		fail "$name: checkpatch --strict: ${summary:-no summary}"
+		echo "$out"
+	fi
+done
+
+# ---- 4: apply what can be checked here --------------------------------------
+tree=$work/tree
+mkdir -p "$tree"
+git -C "$tree" init -q
+declare -A created=()
+is_rfc_file() {
+	local f
+	for f in "${rfc_files[@]}"; do
+		[ "$f" = "$1" ] && return 0
+	done
+	return 1
+}
+for p in "${patches[@]}"; do
+	name=$(basename "$p")
+	while read -r kind path; do
+		if [ "$kind" = new ] || [ -n "${created[$path]:-}" ]; then
+			if err=$(git -C "$tree" apply --include="$path" "$p" 2>&1); then
+				created[$path]=1
+				pass "$name: $path applies (file created by the series)"
+			else
+				fail "$name: $path does not apply: $err"
+			fi
+		elif is_rfc_file "$path"; then
+			skip "$name: $path: the hunks target the tree with the RFC v4 series applied (the RFC changes this file), which is not available here"
+		elif [ -n "${not_in_61[$path]:-}" ]; then
+			skip "$name: $path: not checkable against 6.1: ${not_in_61[$path]}"
+		elif [ ! -f "$src/$path" ]; then
+			fail "$name: $path is neither new, nor in the RFC, nor in linux-source-6.1"
+		else
+			mkdir -p "$tree/$(dirname "$path")"
+			[ -f "$tree/$path" ] || cp "$src/$path" "$tree/$path"
+			ctx=${reduced_context[$path]:-}
+			if [ -n "$ctx" ]; then
+				if err=$(git -C "$tree" apply -C"$ctx" --include="$path" "$p" 2>&1); then
+					pass "$name: $path applies to 6.1 with $ctx lines of context (region reorganised upstream after 6.1)"
+				else
+					fail "$name: $path does not apply to 6.1 even with $ctx lines of context: $err"
+				fi
+			elif err=$(git -C "$tree" apply --include="$path" "$p" 2>&1); then
+				pass "$name: $path applies to linux-source-6.1"
+			else
+				fail "$name: $path does not apply to linux-source-6.1: $err"
+			fi
+		fi
+	done < <(touched_files "$p")
+done
+
+# ---- 5: TP_PROTO of the header vs README.md and the .rst --------------------
+header=$tree/include/trace/events/node_private.h
+rst=$tree/Documentation/trace/events-node-private.rst
+# "event TP_PROTO(args)" per event, whitespace collapsed.
+protos_header() {
+	perl -0777 -ne 'while (/TRACE_EVENT\(\s*(\w+)\s*,\s*TP_PROTO\(([^)]*)\)/g) {
+		my ($e, $a) = ($1, $2); $a =~ s/\s+/ /g; $a =~ s/^ | $//g;
+		print "$e TP_PROTO($a)\n" }' "$1"
+}
+protos_rst() {
+	perl -0777 -ne 'while (/^(node_private_\w+)\n=+\n.*?TP_PROTO\(([^)]*)\)/msg) {
+		my ($e, $a) = ($1, $2); $a =~ s/\s+/ /g; $a =~ s/^ | $//g;
+		print "$e TP_PROTO($a)\n" }' "$1"
+}
+if [ ! -f "$header" ]; then
+	fail "include/trace/events/node_private.h was not created by the series"
+elif [ ! -f "$readme" ]; then
+	fail "$readme is missing"
+else
+	got=$(protos_header "$header" | sort)
+	want=$(grep -E '^node_private_[a-z_]+ TP_PROTO\(.*\)$' "$readme" | sort)
+	if [ -z "$got" ]; then
+		fail "no TRACE_EVENT with TP_PROTO found in node_private.h"
+	elif [ "$got" = "$want" ]; then
+		pass "TP_PROTO of $(wc -l <<<"$got") events in node_private.h equals README.md"
+	else
+		fail "TP_PROTO in node_private.h differs from README.md"
+		diff <(echo "$want") <(echo "$got") | sed 's/^/    /'
+	fi
+	if [ -f "$rst" ]; then
+		docs=$(protos_rst "$rst" | sort)
+		if [ "$got" = "$docs" ]; then
+			pass "TP_PROTO in events-node-private.rst equals node_private.h"
+		else
+			fail "TP_PROTO in events-node-private.rst differs from node_private.h"
+			diff <(echo "$docs") <(echo "$got") | sed 's/^/    /'
+		fi
+	else
+		fail "Documentation/trace/events-node-private.rst was not created by the series"
+	fi
+fi
+
+# The BPF side documents the order it reads next to each program: the
+# comment block right above SEC("raw_tp/<event>") quotes its TP_PROTO.
+bpf_src=$patch_dir/../bpf/tierd.bpf.c
+if [ -f "$bpf_src" ] && [ -f "$header" ]; then
+	bpf=$(perl -0777 -ne 'while (m{/\*((?:(?!\*/).)*?)\*/\s*SEC\("raw_tp/(node_private_\w+)"\)}sg) {
+		my ($c, $e) = ($1, $2);
+		$c =~ s/^\s*\*//mg;
+		next unless $c =~ /TP_PROTO\(([^)]*)\)/s;
+		my $a = $1; $a =~ s/\s+/ /g; $a =~ s/^ | $//g;
+		print "$e TP_PROTO($a)\n" }' "$bpf_src" | sort)
+	while read -r event _; do
+		line=$(grep "^$event " <<<"$bpf")
+		if [ -z "$line" ]; then
+			skip "bpf/tierd.bpf.c: no TP_PROTO comment above SEC(\"raw_tp/$event\")"
+		elif grep -qxF "$line" <<<"$got"; then
+			pass "bpf/tierd.bpf.c: raw_tp/$event reads the documented TP_PROTO"
+		else
+			fail "bpf/tierd.bpf.c: raw_tp/$event comment says '$line', the header says '$(grep "^$event " <<<"$got")'"
+		fi
+	done <<<"$got"
+fi
+
+echo "kernel-patches: $passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ]
