@@ -15,6 +15,8 @@ test_pkgs=(
 	qemu-system-x86 linux-image-amd64 busybox-static cpio
 	# e2e harness: reads tierctl stats --json
 	jq
+	# kernel-patches/check-series.sh: checkpatch.pl and 6.1 files to apply to
+	linux-source-6.1 git perl xz-utils
 )
 
 want=("${build_pkgs[@]}")
