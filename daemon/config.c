@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include <ini.h>
@@ -849,7 +850,7 @@ static int config_handler(void *user, const char *section, const char *name,
 	if (!ctx->key_line[id])
 		ctx->key_line[id] = line;
 	parse_value(ctx, line, id, value);
-	/* inih stops nothing on a 0 return; errors are collected instead */
+	/* 0 would only make inih call this line its first syntax error */
 	return 1;
 }
 

@@ -821,6 +821,70 @@ static void test_format_enospc(void **state)
 	assert_int_equal(tierd_config_format(&c, buf, 0), -ENOSPC);
 }
 
+/*
+ * Deterministic mutations of a valid file (fixed seed, no timing): every
+ * outcome is either a clean load or -EINVAL with errors that all name the
+ * file and a line, and @out untouched.
+ */
+static void test_mutations(void **state)
+{
+	static const char alphabet[] = "=[],; \n\t#-./0123456789aeoxz";
+	static char base[64 * 1024], text[64 * 1024 + 8];
+	struct tierd_config_errors errs;
+	struct tierd_config cfg, out, pattern;
+	uint32_t seed = 12345;
+	size_t len, pos;
+	unsigned int i, j, ok = 0, bad = 0;
+	int r;
+
+	fill_non_default(&cfg);
+	cfg.include.nr_cgroups = 2;
+	assert_true(tierd_config_format(&cfg, base, sizeof(base)) > 0);
+	memset(&pattern, 0xa5, sizeof(pattern));
+	for (i = 0; i < 3000; i++) {
+		strcpy(text, base);
+		len = strlen(text);
+		for (j = 0; j < 1 + i % 3; j++) {
+			seed = seed * 1103515245 + 12345;
+			pos = (seed >> 8) % len;
+			seed = seed * 1103515245 + 12345;
+			switch ((seed >> 16) % 3) {
+			case 0:		/* replace */
+				text[pos] = alphabet[(seed >> 4) % (sizeof(alphabet) - 1)];
+				break;
+			case 1:		/* delete */
+				memmove(text + pos, text + pos + 1, len - pos);
+				len--;
+				break;
+			default:	/* insert */
+				memmove(text + pos + 1, text + pos, len - pos + 1);
+				text[pos] = alphabet[(seed >> 4) % (sizeof(alphabet) - 1)];
+				len++;
+				break;
+			}
+		}
+		memcpy(&out, &pattern, sizeof(out));
+		r = tierd_config_load_string(NAME, text, &out, &errs);
+		if (r == 0) {
+			assert_int_equal(errs.nr, 0);
+			ok++;
+			continue;
+		}
+		assert_int_equal(r, -EINVAL);
+		assert_true(errs.nr > 0);
+		assert_memory_equal(&out, &pattern, sizeof(out));
+		for (j = 0; j < errs.nr; j++)
+			if (strncmp(errs.err[j].text, NAME ":", strlen(NAME) + 1) ||
+			    errs.err[j].text[strlen(NAME) + 1] < '1' ||
+			    errs.err[j].text[strlen(NAME) + 1] > '9')
+				fail_msg("error without file:line: %s", errs.err[j].text);
+		bad++;
+	}
+	/* the mutations must exercise both outcomes */
+	assert_true(ok > 0);
+	assert_true(bad > 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -849,6 +913,7 @@ int main(void)
 		cmocka_unit_test(test_load_file),
 		cmocka_unit_test(test_format_round_trip),
 		cmocka_unit_test(test_format_enospc),
+		cmocka_unit_test(test_mutations),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
