@@ -54,7 +54,7 @@ if(BUILD_TESTING)
                      ${CMAKE_CURRENT_BINARY_DIR}/tierd.service
                      $<TARGET_FILE:tierd>)
     add_test(NAME tierd_smoke
-             COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/tests/daemon/smoke.sh
+             COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/tests/daemon/smoke.sh
                      $<TARGET_FILE:tierd> $<TARGET_FILE:tierctl>
                      ${CMAKE_CURRENT_SOURCE_DIR}/tests/daemon)
     # The smoke test skips (exit 77) when not run as root.

@@ -376,6 +376,12 @@ static void refuse_busy(struct control_server *srv, int fd)
 	srv->counters->requests++;
 	count_error(srv);
 	(void)send_reply(fd, &sb);
+	/*
+	 * Closing with the client's request still unread would make the
+	 * kernel report ECONNRESET to the client instead of our reply.
+	 */
+	while (recv(fd, buf, sizeof(buf), MSG_DONTWAIT | MSG_TRUNC) > 0)
+		;
 	close(fd);
 }
 

@@ -1,0 +1,214 @@
+#!/bin/bash
+# Smoke test of the tierd daemon shell: start, control socket, permissions,
+# junk requests, many clients, reload (good, broken, socket move), second
+# instance, stop.  Runs tierd in the foreground with a config in a temp dir.
+# usage: smoke.sh TIERD TIERCTL TESTDIR
+set -u
+TIERD=$1
+TIERCTL=$2
+HERE=$3
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "SKIP: needs root (tierd loads BPF programs)"
+	exit 77
+fi
+for tool in python3 setpriv; do
+	command -v $tool >/dev/null || { echo "SKIP: $tool missing"; exit 77; }
+done
+
+D=$(mktemp -d /tmp/tierd-smoke.XXXXXX)
+chmod 755 "$D"		# uid 65534 must reach the socket
+CONF=$D/tierd.conf
+SOCK=$D/run/tierd.sock
+LOG=$D/tierd.log
+PID=
+fails=0
+
+cleanup() {
+	[ -n "$PID" ] && kill "$PID" 2>/dev/null && wait "$PID" 2>/dev/null
+	rm -rf "$D"
+}
+trap cleanup EXIT
+
+pass() { echo "PASS: $*"; }
+fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+ctl() { "$TIERCTL" --socket "$SOCK" "$@"; }
+
+# wait_for CMD...: retry a condition, bounded (a hang is a failure, not a
+# speed measurement).
+wait_for() {
+	local i
+	for i in $(seq 1 200); do
+		"$@" && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+# The stats group: a group uid 65534 is not in.
+GROUP=adm
+GID=$(getent group $GROUP | cut -d: -f3)
+[ -n "$GID" ] || { echo "SKIP: no group '$GROUP'"; exit 77; }
+
+cat > "$CONF" <<EOC
+# tierd smoke test
+[promotion]
+batch_pages = 128
+
+[control]
+socket = $SOCK
+stats_group = $GROUP
+EOC
+
+# --- start -----------------------------------------------------------------
+"$TIERD" -c "$CONF" >"$LOG" 2>&1 &
+PID=$!
+if wait_for test -S "$SOCK"; then
+	pass "tierd up, socket $SOCK"
+else
+	fail "socket never appeared"; cat "$LOG"; exit 1
+fi
+mode=$(stat -c '%a %G' "$SOCK")
+[ "$mode" = "660 $GROUP" ] && pass "socket mode/group $mode" ||
+	fail "socket mode/group '$mode', want '660 $GROUP'"
+
+# --- read-only requests ----------------------------------------------------
+if ctl stats --json > "$D/stats.json" && python3 -m json.tool "$D/stats.json" >/dev/null; then
+	pass "stats --json is valid JSON ($(wc -c < "$D/stats.json") bytes)"
+else
+	fail "stats --json"; cat "$D/stats.json"
+fi
+for key in uptime_ms sources table policy migrator nodes pids; do
+	python3 -c "import json,sys; d=json.load(open(sys.argv[1])); assert sys.argv[2] in d" \
+		"$D/stats.json" $key || fail "stats JSON lacks '$key'"
+done
+ctl status --json | python3 -m json.tool >/dev/null && pass "status --json valid" ||
+	fail "status --json"
+ctl folios --json | python3 -m json.tool >/dev/null && pass "folios --json valid" ||
+	fail "folios --json"
+ctl metrics > "$D/metrics"
+if grep -q '^# TYPE tierd_promoted_pages_total counter$' "$D/metrics" &&
+   grep -q '^tierd_uptime_seconds [0-9.]*$' "$D/metrics" &&
+   ! grep -Ev '^(# (HELP|TYPE) tierd_[a-z_]+ .+|tierd_[a-z_]+(\{[a-z_]+="[^"]*"(,[a-z_]+="[^"]*")*\})? [0-9.]+)$' "$D/metrics"; then
+	pass "metrics: $(grep -vc '^#' "$D/metrics") samples, all lines well-formed"
+else
+	fail "metrics malformed"
+fi
+ctl stats | grep -q '^hotness table' && pass "stats table" || fail "stats table"
+ctl config > "$D/config.before"
+grep -qx 'batch_pages = 128' "$D/config.before" && pass "config shows batch_pages = 128" ||
+	fail "config lacks batch_pages = 128"
+
+# --- command line errors -----------------------------------------------------
+ctl bogus 2>/dev/null; [ $? -eq 2 ] && pass "tierctl unknown command: exit 2" ||
+	fail "tierctl unknown command exit code"
+ctl config --json 2>/dev/null; [ $? -eq 2 ] && pass "tierctl config --json: exit 2" ||
+	fail "tierctl config --json exit code"
+"$TIERCTL" --socket "$D/nope.sock" stats 2>"$D/err"; rc=$?
+[ $rc -eq 3 ] && grep -q "tierd is not running? cannot connect to $D/nope.sock" "$D/err" &&
+	pass "missing socket: exit 3: $(cat "$D/err")" || fail "missing socket: rc $rc $(cat "$D/err")"
+"$TIERD" --frobnicate 2>"$D/err"; rc=$?
+[ $rc -eq 2 ] && grep -q "unknown option '--frobnicate'" "$D/err" &&
+	pass "tierd bad option: exit 2" || fail "tierd bad option: rc $rc"
+
+# --- permissions -------------------------------------------------------------
+member() { setpriv --reuid=65534 --regid=65534 --groups="$GID" "$TIERCTL" --socket "$SOCK" "$@"; }
+other() { setpriv --reuid=65534 --regid=65534 --clear-groups "$TIERCTL" --socket "$SOCK" "$@"; }
+
+member stats --json | python3 -m json.tool >/dev/null &&
+	pass "group member (supplementary $GROUP): stats ok" || fail "group member stats"
+member pause 2>"$D/err"; rc=$?
+[ $rc -eq 1 ] && grep -q "permission denied" "$D/err" &&
+	pass "group member: pause refused: $(cat "$D/err")" || fail "group member pause: rc $rc"
+other stats 2>"$D/err"; rc=$?
+[ $rc -eq 3 ] && grep -q "Permission denied" "$D/err" &&
+	pass "non-member: cannot connect (mode 0660): exit 3" || fail "non-member connect: rc $rc $(cat "$D/err")"
+# With the file permission out of the way the daemon itself refuses.
+chmod 0666 "$SOCK"
+other stats 2>"$D/err"; rc=$?
+[ $rc -eq 1 ] && grep -q "error: permission denied" "$D/err" &&
+	pass "non-member on a 0666 socket: $(cat "$D/err")" || fail "non-member: rc $rc $(cat "$D/err")"
+chmod 0660 "$SOCK"
+
+# --- junk, oversize, many clients, idle ------------------------------------------
+python3 "$HERE/ctl_client.py" "$SOCK" junk && pass "junk requests answered" || fail "junk"
+python3 "$HERE/ctl_client.py" "$SOCK" concurrent 50 && pass "50 concurrent clients" ||
+	fail "concurrent clients"
+python3 "$HERE/ctl_client.py" "$SOCK" busy 64 6 && pass "client limit" || fail "client limit"
+python3 "$HERE/ctl_client.py" "$SOCK" idle && pass "idle timeout" || fail "idle timeout"
+ctl status >/dev/null && pass "still serving after abuse" || fail "not serving after abuse"
+
+# --- pause / resume ------------------------------------------------------------
+ctl pause >/dev/null && ctl status | grep -q 'PAUSED' &&
+	python3 -c "import json,sys; assert json.load(sys.stdin)['paused'] is True" < <(ctl stats --json) &&
+	pass "pause" || fail "pause"
+ctl resume >/dev/null && ctl status | grep -q 'running' && pass "resume" || fail "resume"
+
+# --- reload ------------------------------------------------------------------------
+sed -i 's/^batch_pages = 128/batch_pages = 256/' "$CONF"
+kill -HUP $PID
+wait_for grep -q "reloaded $CONF" "$LOG" && ctl config | grep -qx 'batch_pages = 256' &&
+	pass "SIGHUP applied batch_pages = 256" || fail "SIGHUP good reload"
+ctl config > "$D/config.good"
+
+# A broken config: old one stays, the log names file:line.
+sed -i 's/^batch_pages = 256/batch_pages = banana/' "$CONF"
+line=$(grep -n '^batch_pages' "$CONF" | cut -d: -f1)
+kill -HUP $PID
+if wait_for grep -q "reload failed: keeping the running configuration" "$LOG" &&
+   grep -q "$CONF:$line: " "$LOG" && ctl config | cmp -s - "$D/config.good"; then
+	pass "SIGHUP with broken config kept the old one; log: $(grep "$CONF:$line: " "$LOG" | head -1)"
+else
+	fail "broken reload"; tail -5 "$LOG"
+fi
+ctl reload 2>"$D/err"; rc=$?
+[ $rc -eq 1 ] && grep -q "reload failed, running configuration kept: $CONF:$line:" "$D/err" &&
+	pass "tierctl reload with broken config: $(cat "$D/err")" || fail "tierctl reload broken: rc $rc"
+fails_now=$(python3 -c "import json,sys; print(json.load(sys.stdin)['reload_failures'])" < <(ctl stats --json))
+[ "$fails_now" = 2 ] && pass "reload_failures = 2" || fail "reload_failures = $fails_now"
+"$TIERD" --check-config "$CONF" 2>"$D/err"; rc=$?
+[ $rc -eq 1 ] && grep -q "^$CONF:$line: " "$D/err" && pass "--check-config: $(head -1 "$D/err")" ||
+	fail "--check-config broken: rc $rc"
+
+# Moving the socket: new path serves, old one is gone.
+SOCK2=$D/run2/ctl.sock
+sed -i "s|^batch_pages = banana|batch_pages = 64|; s|^socket = .*|socket = $SOCK2|" "$CONF"
+ctl reload >/dev/null && pass "tierctl reload (socket move)" || fail "tierctl reload good"
+if wait_for test ! -e "$SOCK" && "$TIERCTL" --socket "$SOCK2" config | grep -qx 'batch_pages = 64'; then
+	pass "socket moved to $SOCK2"
+	SOCK=$SOCK2
+else
+	fail "socket move"; ls -la "$D" "$D/run" "$D/run2"
+fi
+
+# --- a second instance on the same socket is refused -------------------------------------
+"$TIERD" -c "$CONF" >"$D/log2" 2>&1; rc=$?
+[ $rc -eq 1 ] && grep -q "another tierd is already listening on $SOCK" "$D/log2" &&
+	pass "second instance refused: $(grep another "$D/log2")" || fail "second instance: rc $rc"
+
+# --- stop --------------------------------------------------------------------------------
+kill -TERM $PID
+wait $PID; rc=$?
+PID=
+[ $rc -eq 0 ] && pass "SIGTERM: exit 0" || fail "SIGTERM: exit $rc"
+[ ! -e "$SOCK" ] && pass "socket removed" || fail "socket left behind"
+
+# --- a stale socket from a crash is replaced ----------------------------------------------
+python3 -c "import socket,sys; s=socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET); s.bind(sys.argv[1])" "$SOCK"
+"$TIERD" -c "$CONF" >"$LOG" 2>&1 &
+PID=$!
+if wait_for grep -q "listening on $SOCK" "$LOG" && ctl status >/dev/null; then
+	pass "stale socket replaced"
+else
+	fail "stale socket"; cat "$LOG"
+fi
+kill -INT $PID; wait $PID; rc=$?
+PID=
+[ $rc -eq 0 ] && pass "SIGINT: exit 0" || fail "SIGINT: exit $rc"
+
+if [ $fails -ne 0 ]; then
+	echo "$fails check(s) failed; tierd log:"
+	cat "$LOG"
+	exit 1
+fi
+echo "all smoke checks passed"
