@@ -520,6 +520,19 @@ static void test_err_bad_list_item(void **state)
 		snprintf(text + strlen(text), sizeof(text) - strlen(text), " %d", i);
 	strcat(text, "\n");
 	expect_one_error(text, NAME ":3: [scope] include_pids: too many pids (at most 64)");
+
+	strcpy(text, "[scope]\nexclude_comms =");
+	for (int i = 0; i <= TIERD_MAX_SCOPE_COMMS; i++)
+		snprintf(text + strlen(text), sizeof(text) - strlen(text),
+			 "%sc%d", i == 20 ? "\nexclude_comms = " : " ", i);
+	strcat(text, "\n");
+	expect_one_error(text, NAME ":3: [scope] exclude_comms: too many names (at most 32)");
+
+	strcpy(text, "[scope]\n");
+	for (int i = 0; i <= TIERD_MAX_SCOPE_CGROUPS; i++)
+		snprintf(text + strlen(text), sizeof(text) - strlen(text),
+			 "include_cgroups = /g%d\n", i);
+	expect_one_error(text, NAME ":18: [scope] include_cgroups: too many cgroups (at most 16)");
 }
 
 static void test_err_syntax(void **state)
