@@ -51,6 +51,8 @@ struct result {
 	uint64_t on_dst;	/* units that ended on the target node */
 	uint64_t units;
 	uint64_t thp_units;	/* 2 MiB units actually backed by a THP */
+	uint64_t failed;	/* units with a negative status */
+	int last_err;		/* the last negative status seen */
 };
 
 static double now_s(void)
@@ -200,8 +202,13 @@ static int move_units(const struct region *r, size_t unit, unsigned int batch,
 			goto out;
 		}
 		res->calls++;
-		for (j = 0; j < k; j++)
+		for (j = 0; j < k; j++) {
 			res->on_dst += status[j] == dst;
+			if (status[j] < 0) {
+				res->failed++;
+				res->last_err = -status[j];
+			}
+		}
 	}
 	res->secs = now_s() - t0;
 	res->bytes = r->len;
@@ -264,10 +271,13 @@ static void report(const char *what, const struct bench_opts *o,
 
 	printf("BENCH-MIGRATE mode=%s src=%d dst=%d bytes=%llu best_s=%.4f "
 	       "mib_per_s=%.1f units=%llu units_per_s=%.0f calls=%llu "
-	       "on_dst=%llu%s%s\n", what, o->src, o->dst,
+	       "on_dst=%llu failed=%llu%s%s%s%s\n", what, o->src, o->dst,
 	       (unsigned long long)best->bytes, best->secs, mibs,
 	       (unsigned long long)best->units, best->units / best->secs,
 	       (unsigned long long)best->calls, (unsigned long long)best->on_dst,
+	       (unsigned long long)best->failed,
+	       best->failed ? " last_err=" : "",
+	       best->failed ? strerrorname_np(best->last_err) ?: "?" : "",
 	       note ? " note=" : "", note ? note : "");
 	fflush(stdout);
 }

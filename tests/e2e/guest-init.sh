@@ -68,6 +68,11 @@ check_kernel() {
 	done
 	[ -d /sys/devices/virtual/memory_tiering ] ||
 		echo "E2E-MEMTIER none=\"/sys/devices/virtual/memory_tiering missing\""
+	# The kernel turns NUMA balancing on by default on multi-node boxes.
+	# Off unless it is the mechanism under test: its PROT_NONE hinting PTEs
+	# make move_pages report -ENOENT on 6.1 and would blur who moved what.
+	echo "E2E-NB-DEFAULT value=$(cat /proc/sys/kernel/numa_balancing)"
+	echo 0 > /proc/sys/kernel/numa_balancing
 	demote=$(cat /sys/kernel/mm/numa/demotion_enabled 2>/dev/null)
 	echo "E2E-MEMTIER demotion_enabled=${demote:-missing}"
 }
