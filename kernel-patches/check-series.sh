@@ -12,7 +12,10 @@
 #      one kernel-patches/README.md documents (BPF raw_tp programs read the
 #      arguments by position), the one in the .rst documentation and the
 #      one quoted above each raw_tp/node_private_* program in
-#      bpf/tierd.bpf.c (when that file exists).
+#      bpf/tierd.bpf.c (when that file exists);
+#   6. the trace header compiles: a throwaway module instantiating both
+#      events is built against Debian's 6.1 kernel headers with W=1 -Werror
+#      (skipped, with the reason, when linux-headers-amd64 is missing).
 #
 # checkpatch.pl and the 6.1 files come from /usr/src/linux-source-6.1.tar.xz
 # (Debian package linux-source-6.1).  Extracting them takes a few seconds;
@@ -289,6 +292,62 @@ else
 		fi
 	else
 		fail "Documentation/trace/events-node-private.rst was not created by the series"
+	fi
+fi
+
+# ---- 6: the trace header compiles in a kernel build --------------------------
+# Build a throwaway module that instantiates the events from the series'
+# header against Debian's 6.1 kernel headers (W=1, -Werror).  This checks
+# the TRACE_EVENT definitions themselves (types, TP_fast_assign, the
+# TP_printk format against its arguments); the hunks in RFC files cannot be
+# compiled here.  The module is never loaded.  A successful build is
+# remembered per header content, so unchanged headers are not rebuilt.
+kheaders=${KERNEL_HEADERS:-}
+if [ -z "$kheaders" ]; then
+	for d in /usr/src/linux-headers-*-amd64; do
+		[ -f "$d/Makefile" ] && kheaders=$d
+	done
+fi
+if [ ! -f "$header" ]; then
+	: # already reported above
+elif [ -z "$kheaders" ] || [ ! -f "$kheaders/Makefile" ]; then
+	skip "trace header compile test: no kernel headers (Debian package linux-headers-amd64, or set KERNEL_HEADERS)"
+elif ! command -v make >/dev/null || ! command -v gcc >/dev/null; then
+	skip "trace header compile test: make or gcc missing"
+else
+	mod=$work/mod
+	mkdir -p "$mod/include/trace/events"
+	cp "$header" "$mod/include/trace/events/node_private.h"
+	cat >"$mod/np_trace_test.c" <<'MOD'
+// SPDX-License-Identifier: GPL-2.0
+#include <linux/module.h>
+
+#define CREATE_TRACE_POINTS
+#include <trace/events/node_private.h>
+
+static int __init np_trace_test_init(void)
+{
+	trace_node_private_write_fault(1, 0x1234, 9, 0x7f0000000000UL,
+				       NODE_PRIVATE_FAULT_PMD, true,
+				       VM_FAULT_RETRY);
+	trace_node_private_migrate(1, 0, 0x1234, 9, 5, -ENOMEM);
+	return 0;
+}
+module_init(np_trace_test_init);
+MODULE_LICENSE("GPL");
+MOD
+	printf 'ccflags-y += -I$(src)/include -Werror\nobj-m += np_trace_test.o\n' >"$mod/Kbuild"
+	key=$(cat "$mod/np_trace_test.c" "$mod/Kbuild" "$header" | sha256sum | cut -d' ' -f1)
+	key="$key $(basename "$kheaders")"
+	if [ "$(cat "$cache/module-ok" 2>/dev/null)" = "$key" ]; then
+		pass "node_private.h compiles into a module against $(basename "$kheaders") (W=1 -Werror; cached result for this exact header)"
+	elif out=$(make -s -C "$kheaders" M="$mod" W=1 modules 2>&1) &&
+	     [ -f "$mod/np_trace_test.ko" ]; then
+		printf '%s\n' "$key" >"$cache/module-ok"
+		pass "node_private.h compiles into a module against $(basename "$kheaders") (W=1 -Werror)"
+	else
+		fail "node_private.h does not compile against $(basename "$kheaders"):"
+		echo "$out" | sed 's/^/    /'
 	fi
 fi
 
