@@ -48,6 +48,16 @@ if(BUILD_TESTING)
     add_test(NAME ${t} COMMAND ${t})
   endforeach()
 
+  # Man pages must format without groff warnings.
+  find_program(GROFF groff)
+  if(GROFF)
+    foreach(page tierd.8 tierctl.8)
+      add_test(NAME man_${page}
+               COMMAND sh -c "out=$(${GROFF} -man -z -ww \"$1\" 2>&1); [ -z \"$out\" ] || { echo \"$out\"; exit 1; }"
+                       sh ${CMAKE_CURRENT_SOURCE_DIR}/docs/${page})
+    endforeach()
+  endif()
+
   if(TARGET tierd)
     add_test(NAME tierd_unit_file
              COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/tests/unit/test_unit_file.sh
