@@ -181,6 +181,31 @@ else
 	fail "socket move"; ls -la "$D" "$D/run" "$D/run2"
 fi
 
+# The file is valid but the pipeline refuses it: everything stays as it was.
+cp "$CONF" "$D/conf.good"
+ctl config > "$D/config.good"
+printf '[nodes]\nfast = 7\n' >> "$CONF"
+ctl reload 2>"$D/err"; rc=$?
+if [ $rc -eq 1 ] && grep -q "reload failed, running configuration kept: .*node 7" "$D/err" &&
+   ctl config | cmp -s - "$D/config.good"; then
+	pass "reload refused by the pipeline kept the old config: $(cat "$D/err")"
+else
+	fail "pipeline-refused reload: rc $rc $(cat "$D/err")"
+fi
+cp "$D/conf.good" "$CONF"
+
+# tierctl gives up on a daemon that never answers.
+python3 -c "
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+s.bind(sys.argv[1]); s.listen(1); time.sleep(30)" "$D/mute.sock" &
+MUTE=$!
+wait_for test -S "$D/mute.sock"
+"$TIERCTL" --socket "$D/mute.sock" --timeout 0.3 status 2>"$D/err"; rc=$?
+kill $MUTE; wait $MUTE 2>/dev/null
+[ $rc -eq 3 ] && grep -q "timed out after 0.3 s waiting for tierd's reply" "$D/err" &&
+	pass "tierctl timeout: $(cat "$D/err")" || fail "tierctl timeout: rc $rc $(cat "$D/err")"
+
 # --- a second instance on the same socket is refused -------------------------------------
 "$TIERD" -c "$CONF" >"$D/log2" 2>&1; rc=$?
 [ $rc -eq 1 ] && grep -q "another tierd is already listening on $SOCK" "$D/log2" &&
