@@ -15,7 +15,8 @@
 #      bpf/tierd.bpf.c (when that file exists);
 #   6. the trace header compiles: a throwaway module instantiating both
 #      events is built against Debian's 6.1 kernel headers with W=1 -Werror
-#      (skipped, with the reason, when linux-headers-amd64 is missing).
+#      (skipped, with the reason, when linux-headers-amd64 is missing);
+#      the new .rst parses cleanly with docutils.
 #
 # checkpatch.pl and the 6.1 files come from /usr/src/linux-source-6.1.tar.xz
 # (Debian package linux-source-6.1).  Extracting them takes a few seconds;
@@ -292,6 +293,28 @@ else
 		fi
 	else
 		fail "Documentation/trace/events-node-private.rst was not created by the series"
+	fi
+fi
+
+# The new documentation must be valid reStructuredText (Sphinx would
+# otherwise warn when building Documentation/).
+if [ -f "$rst" ]; then
+	if ! python3 -c 'import docutils' 2>/dev/null; then
+		skip "events-node-private.rst: python3-docutils not installed, reStructuredText not checked"
+	elif msgs=$(python3 - "$rst" <<'PY' 2>&1
+import io, sys
+import docutils.core
+err = io.StringIO()
+docutils.core.publish_doctree(open(sys.argv[1]).read(),
+	settings_overrides={"warning_stream": err, "report_level": 2,
+			    "halt_level": 5})
+sys.stdout.write(err.getvalue())
+PY
+) && [ -z "$msgs" ]; then
+		pass "events-node-private.rst is valid reStructuredText (docutils)"
+	else
+		fail "events-node-private.rst: docutils reports problems:"
+		echo "$msgs" | sed 's/^/    /'
 	fi
 fi
 

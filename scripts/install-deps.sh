@@ -17,8 +17,9 @@ test_pkgs=(
 	jq
 	# kernel-patches/check-series.sh: checkpatch.pl and 6.1 files to apply to
 	linux-source-6.1 git perl xz-utils
-	# ... and kernel headers to compile the trace header in a module
-	linux-headers-amd64
+	# ... kernel headers to compile the trace header in a module, docutils
+	# to parse its .rst
+	linux-headers-amd64 python3-docutils
 )
 
 want=("${build_pkgs[@]}")
