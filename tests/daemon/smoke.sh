@@ -218,18 +218,40 @@ PID=
 [ $rc -eq 0 ] && pass "SIGTERM: exit 0" || fail "SIGTERM: exit $rc"
 [ ! -e "$SOCK" ] && pass "socket removed" || fail "socket left behind"
 
-# --- a stale socket from a crash is replaced ----------------------------------------------
+# --- a stale socket from a crash is replaced; sd_notify protocol ------------------
+# A fake systemd notify socket records what tierd tells the service manager.
+python3 -c "
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+with open(sys.argv[2], 'a') as f:
+    while True:
+        f.write(s.recv(4096).decode().replace('\\n', ' ') + '\\n')
+        f.flush()" "$D/notify.sock" "$D/notify.log" &
+NOTIFY=$!
+wait_for test -S "$D/notify.sock"
 python3 -c "import socket,sys; s=socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET); s.bind(sys.argv[1])" "$SOCK"
-"$TIERD" -c "$CONF" >"$LOG" 2>&1 &
+NOTIFY_SOCKET=$D/notify.sock WATCHDOG_USEC=200000 "$TIERD" -c "$CONF" >"$LOG" 2>&1 &
 PID=$!
 if wait_for grep -q "listening on $SOCK" "$LOG" && ctl status >/dev/null; then
 	pass "stale socket replaced"
 else
 	fail "stale socket"; cat "$LOG"
 fi
+wait_for grep -q '^READY=1 STATUS=idle' "$D/notify.log" &&
+	pass "notify: $(grep -m1 '^READY=1' "$D/notify.log")" || fail "notify: no READY=1"
+wait_for grep -q '^WATCHDOG=1' "$D/notify.log" &&
+	pass "notify: WATCHDOG=1 sent ($(grep -c '^WATCHDOG=1' "$D/notify.log") so far)" ||
+	fail "notify: no WATCHDOG=1"
+kill -HUP $PID
+wait_for grep -q '^RELOADING=1 MONOTONIC_USEC=[0-9]' "$D/notify.log" &&
+	wait_for test "$(grep -c '^READY=1' "$D/notify.log")" -ge 2 &&
+	pass "notify: RELOADING=1 then READY=1 on SIGHUP" || fail "notify: reload"
 kill -INT $PID; wait $PID; rc=$?
 PID=
 [ $rc -eq 0 ] && pass "SIGINT: exit 0" || fail "SIGINT: exit $rc"
+grep -q '^STOPPING=1' "$D/notify.log" && pass "notify: STOPPING=1" || fail "notify: no STOPPING=1"
+kill $NOTIFY; wait $NOTIFY 2>/dev/null
 
 if [ $fails -ne 0 ]; then
 	echo "$fails check(s) failed; tierd log:"
