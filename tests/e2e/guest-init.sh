@@ -24,6 +24,7 @@ mkdir -p /sys/fs/cgroup && mount -t cgroup2 cgroup2 /sys/fs/cgroup
 echo 1 > /proc/sys/kernel/printk
 
 . /e2e/params
+TIERD_PID=
 
 fatal() {
 	echo "E2E-FATAL reason=\"$*\""
@@ -125,7 +126,17 @@ start_workload() {
 
 wait_workload() {
 	i=0
+	live=
 	while ! grep -q '^E2E-WORKLOAD-EXIT' /tmp/wl.out; do
+		# one snapshot while the workload is alive: per-pid counters
+		# vanish from the stats once it has exited
+		if [ -n "$TIERD_PID" ] && [ -z "$live" ] &&
+		   [ $(( $(now_ms) - GO_MS )) -ge $((WL_DURATION_MS - 2000)) ]; then
+			live=1
+			echo "E2E-LIVESTATS-BEGIN"
+			tierctl --socket "$TIERD_SOCKET" stats --json
+			echo "E2E-LIVESTATS-END rc=$?"
+		fi
 		i=$((i + 1))
 		[ $i -gt $(( (WL_DURATION_MS + 60000) / 500 )) ] &&
 			fatal "workload still running long after its duration"

@@ -19,6 +19,8 @@ artifact_dir=${E2E_ARTIFACT_DIR:-${TMPDIR:-/tmp}}
 kernel=${E2E_KERNEL:-}
 exec_cmd=
 extra_bins=()
+conf_sets=()
+judge_log=
 expect_fail=
 keep=0
 verbose=0
@@ -46,6 +48,8 @@ usage: $0 --workload PATH [--tierd PATH --tierctl PATH] [options]
                      numa-balancing | oracle | migratepages | exec
   --exec CMD         scenario exec: run CMD in the guest (report only)
   --add-bin PATH     also copy PATH (and its libraries) to /e2e/bin
+  --set SEC.KEY=VAL  override or add a key of the generated tierd.conf
+  --judge LOG        do not boot: judge a kept console log of SCENARIO again
   --nb-mode N        kernel.numa_balancing value for numa-balancing (default 2)
   --expect-fail CHK  invert: succeed only if the run completed and check CHK
                      failed (used by the negative ctest)
@@ -68,6 +72,8 @@ while [ $# -gt 0 ]; do
 	--nb-mode) nb_mode=$2; shift ;;
 	--exec) exec_cmd=$2; shift ;;
 	--add-bin) extra_bins+=("$2"); shift ;;
+	--set) conf_sets+=("$2"); shift ;;
+	--judge) judge_log=$2; shift ;;
 	--expect-fail) expect_fail=$2; shift ;;
 	--timeout) timeout_s=$2; shift ;;
 	--artifacts) artifact_dir=$2; shift ;;
@@ -99,7 +105,8 @@ need_exe() {	# need_exe OPTION PATH
 	fi
 	[ -x "$2" ] || { echo "run-e2e: $1: '$2' is not an executable" >&2; exit 2; }
 }
-need_exe --workload "$workload_bin"
+[ -n "$judge_log" ] && needs_tierd=0
+[ -n "$judge_log" ] || need_exe --workload "$workload_bin"
 if [ $needs_tierd = 1 ]; then
 	need_exe --tierd "$tierd_bin"
 	need_exe --tierctl "$tierctl_bin"
@@ -202,9 +209,27 @@ include_pids = @PID@
 [control]
 socket = $socket
 EOF
+	local kv sec key val
+	for kv in "${conf_sets[@]}"; do
+		sec=${kv%%.*} key=${kv#*.} key=${key%%=*} val=${kv#*=}
+		if [ "$sec" = "$kv" ] || [ "$val" = "$kv" ] || [ -z "$key" ]; then
+			echo "run-e2e: --set '$kv': expected SECTION.KEY=VALUE" >&2
+			return 1
+		fi
+		# replace KEY inside [SEC], or add it at the end of [SEC]
+		awk -v sec="[$sec]" -v key="$key" -v val="$val" '
+			function flush() { if (in_sec && !done) { print key " = " val; done = 1 } }
+			/^\[/ { flush(); in_sec = ($0 == sec); seen = seen || in_sec }
+			in_sec && $1 == key { print key " = " val; done = 1; next }
+			{ print }
+			END { flush(); if (!seen) { print ""; print sec; print key " = " val } }' \
+			"$root/e2e/tierd.conf.in" > "$root/e2e/tierd.conf.tmp" &&
+			mv "$root/e2e/tierd.conf.tmp" "$root/e2e/tierd.conf.in" || return 1
+	done
 	(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) > "$work/initramfs.gz"
 }
 
+if [ -z "$judge_log" ]; then
 build_initramfs || { echo "FAIL: could not build the initramfs in $work"; exit 1; }
 
 # ---- boot -----------------------------------------------------------------
@@ -249,6 +274,11 @@ qemu_rc=$?
 qemu_pid=
 [ -n "$tail_pid" ] && kill "$tail_pid" 2>/dev/null
 elapsed_s=$(( $(date +%s) - start_s ))
+else
+	cp "$judge_log" "$log" || exit 2
+	timed_out=0 qemu_rc=0 elapsed_s=0
+	echo "run-e2e: judging $judge_log as scenario $scenario"
+fi
 
 # ---- judge ----------------------------------------------------------------
 
@@ -258,6 +288,7 @@ C=$work/console.clean
 
 failures=()
 passes=()
+infos=()
 failed_names=()
 check() {	# check NAME OK(0/1) DETAIL
 	if [ "$2" = 1 ]; then
@@ -375,6 +406,25 @@ judge_tierd() {
 			"largest bytes moved between 1 s samples: ${worst#* } (allowed ${rate_mbps} MiB/s x (interval + 100 ms) + $burst_b)"
 	fi
 
+	# With promotion off, the failure must be "not moved", not "not seen".
+	if [ "$scenario" = tierd-disabled ]; then
+		local live tracked hotf
+		live=$(sed -n '/^E2E-LIVESTATS-BEGIN/,/^E2E-LIVESTATS-END/p' "$C" | sed '1d;$d')
+		tracked=$(jq -r '[.. | objects | select(has("folios_tracked")) | .folios_tracked] | add // empty' \
+			<<<"$live" 2>/dev/null)
+		hotf=$(jq -r '[.. | objects | select(has("folios_hot")) | .folios_hot] | add // empty' \
+			<<<"$live" 2>/dev/null)
+		check hot_set_seen $([ $(( ${tracked:-0} * 100 )) -ge $((nr_hot * hot_min_pct)) ] && echo 1 || echo 0) \
+			"with [promotion] enabled = no tierd still tracked ${tracked:-no} folios (${hotf:-?} rated hot) of the $nr_hot-page hot set 2 s before the end"
+	fi
+	# Why the hot set may be short: what tierd's policy did with it.
+	infos+=("tierd policy: passes=$(stat intervals) candidates=$(stat candidates) rate_limited=$(stat rate_limited) cooldown_skipped=$(stat cooldown_skipped) move_calls=$(stat move_calls) status.already=$(stat already)")
+	# Information, not a check: how close to the limit promotion ran.
+	if [ -n "$first95" ] && [ "$first95" -gt 0 ]; then
+		infos+=("hot set reached ${hot_min_pct}% at ${first95} ms: $(awk -v p="$hot0" -v t="$first95" \
+			'BEGIN { printf "%.2f", p * 4096 / 1048576 / (t / 1000) }') MiB/s effective vs ${rate_mbps} MiB/s limit")
+	fi
+
 	local minfree
 	minfree=$(grep '^E2E-NODE0-FREE' "$C" | sed 's/.* kb=//' | sort -n | head -n 1)
 	if [ "$scenario" = tierd-headroom ]; then
@@ -429,6 +479,7 @@ fi
 echo "---- e2e summary: scenario=$scenario (${elapsed_s}s) ----"
 for p in "${passes[@]}"; do echo "  PASS $p"; done
 for f in "${failures[@]}"; do echo "  FAIL $f"; done
+for i in "${infos[@]}"; do echo "  INFO $i"; done
 [ -n "$infra_fail" ] && echo "  FAIL run: $infra_fail"
 
 result=PASS
