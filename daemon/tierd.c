@@ -31,6 +31,8 @@
 #include "stats_render.h"
 
 #define TIERD_FOLIOS_MAX 100
+/* sd-event's default timer slack is 250 ms, longer than a short tick. */
+#define TIERD_TICK_ACCURACY_USEC 1000
 
 struct tierd_ctx {
 	const char *config_path;
@@ -464,7 +466,7 @@ static int tierd_start(struct tierd_ctx *ctx)
 	r = sd_event_add_time_relative(ctx->event, &ctx->tick_src,
 				       CLOCK_MONOTONIC,
 				       pipeline_tick_ms(ctx->pipe) * 1000ULL,
-				       0, on_tick, ctx);
+				       TIERD_TICK_ACCURACY_USEC, on_tick, ctx);
 	if (r < 0) {
 		log_err("cannot add the tick timer: %s", strerror(-r));
 		return r;

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "control_proto.h"	/* CTL_REPLY_MAX */
 #include "json.h"
 #include "stats_render.h"
 
@@ -496,6 +497,49 @@ static void test_status_and_folios(void **state)
 	free(st);
 }
 
+/* The largest stats a pipeline can report still fit in one reply. */
+static void test_full_stats_fit_a_reply(void **state)
+{
+	struct tierd_stats *st = sample_stats();
+	static char buf[CTL_REPLY_MAX];
+	void (*fn[])(const struct tierd_stats *, struct strbuf *) = {
+		stats_render_json, stats_render_table,
+		stats_render_prometheus,
+	};
+	struct strbuf sb;
+	unsigned int i;
+
+	st->nr_nodes = 64;
+	for (i = 0; i < 64; i++) {
+		st->node[i].present = true;
+		st->node[i].total_bytes = UINT64_MAX;
+		st->node[i].free_bytes = UINT64_MAX;
+		st->node[i].promoted_from_pages = UINT64_MAX;
+		st->node[i].promoted_to_pages = UINT64_MAX;
+	}
+	st->nr_pids = TIERD_STATS_MAX_PIDS;
+	for (i = 0; i < TIERD_STATS_MAX_PIDS; i++) {
+		st->pid[i].pid = INT32_MAX;
+		memset(st->pid[i].comm, '"', sizeof(st->pid[i].comm));
+		st->pid[i].records = UINT64_MAX;
+		st->pid[i].faults = UINT64_MAX;
+		st->pid[i].promoted_pages = UINT64_MAX;
+	}
+	for (i = 0; i < TIERD_SRC_NR; i++)
+		memset(st->src[i].state, '\\', sizeof(st->src[i].state) - 1);
+	for (i = 0; i < sizeof(fn) / sizeof(fn[0]); i++) {
+		sb_init(&sb, buf, sizeof(buf) - 3);	/* room for "ok\n" */
+		fn[i](st, &sb);
+		assert_int_equal(sb.err, 0);
+		printf("renderer %u: %zu of %d bytes\n", i, sb.len,
+		       CTL_REPLY_MAX);
+	}
+	sb_init(&sb, buf, sizeof(buf));
+	stats_render_json(st, &sb);
+	assert_true(json_valid(buf));
+	free(st);
+}
+
 static void test_names(void **state)
 {
 	unsigned int i, j;
@@ -523,6 +567,7 @@ int main(void)
 		cmocka_unit_test(test_prometheus),
 		cmocka_unit_test(test_table),
 		cmocka_unit_test(test_status_and_folios),
+		cmocka_unit_test(test_full_stats_fit_a_reply),
 		cmocka_unit_test(test_names),
 	};
 
