@@ -462,8 +462,10 @@ int collector_open(const struct tierd_config *cfg,
 		c->skel = NULL;
 	}
 
+	/* the caller reports the states; this is for -v debugging */
 	for (s = 0; s < TIERD_SRC_NR; s++)
-		log_info("source %s: %s", source_key[s], c->state[s]);
+		log_debug("collector: source %s: %s", source_key[s],
+			  c->state[s]);
 	*out = c;
 	return 0;
 fail:
