@@ -63,7 +63,9 @@ EOC
 # --- start -----------------------------------------------------------------
 "$TIERD" -c "$CONF" >"$LOG" 2>&1 &
 PID=$!
-if wait_for test -S "$SOCK"; then
+# The log line comes after bind, chmod, chown and listen; the socket file
+# alone appears at bind.
+if wait_for grep -q "listening on $SOCK" "$LOG"; then
 	pass "tierd up, socket $SOCK"
 else
 	fail "socket never appeared"; cat "$LOG"; exit 1
@@ -250,7 +252,7 @@ wait_for grep -q '^RELOADING=1 MONOTONIC_USEC=[0-9]' "$D/notify.log" &&
 kill -INT $PID; wait $PID; rc=$?
 PID=
 [ $rc -eq 0 ] && pass "SIGINT: exit 0" || fail "SIGINT: exit $rc"
-grep -q '^STOPPING=1' "$D/notify.log" && pass "notify: STOPPING=1" || fail "notify: no STOPPING=1"
+wait_for grep -q '^STOPPING=1' "$D/notify.log" && pass "notify: STOPPING=1" || fail "notify: no STOPPING=1"
 kill $NOTIFY; wait $NOTIFY 2>/dev/null
 
 if [ $fails -ne 0 ]; then
