@@ -71,5 +71,16 @@ if(BUILD_TESTING)
     set_tests_properties(tierd_smoke PROPERTIES SKIP_RETURN_CODE 77
                          TIMEOUT 120)
     set_tests_properties(tierd_unit_file PROPERTIES SKIP_RETURN_CODE 77)
+
+    # The unit's capabilities suffice for, and are each needed by, what
+    # tierd does (BPF, move_pages, clear_refs, chown).
+    add_executable(caps_probe tests/daemon/caps_probe.c)
+    target_link_libraries(caps_probe PRIVATE tierd_pipeline tierd_config
+                          tierd_log)
+    add_test(NAME tierd_unit_caps
+             COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/tests/daemon/test_unit_caps.sh
+                     ${CMAKE_CURRENT_BINARY_DIR}/tierd.service
+                     $<TARGET_FILE:caps_probe>)
+    set_tests_properties(tierd_unit_caps PROPERTIES SKIP_RETURN_CODE 77)
   endif()
 endif()
