@@ -142,7 +142,7 @@ row "workload CPU ms (incl. task_numa_work)" "${wl_cpu[@]}"
 echo
 for n in "${names[@]}"; do
 	case "$n" in nb*)
-		echo "$n: $(grep -m1 '^E2E-NB' "$out/$n.log") $(grep '^E2E-MEMTIER' "$out/$n.log" | sed 's/^E2E-MEMTIER //' | tr '\n' ' ')"
+		echo "$n: $(grep -m1 '^E2E-NB mode' "$out/$n.log") $(grep '^E2E-MEMTIER' "$out/$n.log" | sed 's/^E2E-MEMTIER //' | tr '\n' ' ')"
 		echo "    pgpromote_success=$(vm_delta "$out/$n.log" pgpromote_success) numa_pte_updates=$(vm_delta "$out/$n.log" numa_pte_updates) numa_pages_migrated=$(vm_delta "$out/$n.log" numa_pages_migrated)"
 	esac
 done

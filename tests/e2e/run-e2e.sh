@@ -467,7 +467,7 @@ if [ -z "$infra_fail" ]; then
 		check exec $([ "$(kv "$ex" rc)" = 0 ] && echo 1 || echo 0) "guest command exited $(kv "$ex" rc)"
 		;;
 	numa-balancing)
-		echo "numa-balancing: report only ($(grep -m1 '^E2E-NB' "$C"))"
+		echo "numa-balancing: report only ($(grep -m1 '^E2E-NB mode' "$C"))"
 		grep '^E2E-MEMTIER' "$C" | sed 's/^/  /'
 		grep '^E2E-VMSTAT' "$C" | sed 's/^/  /'
 		grep '^E2E-KTHREAD-CPU' "$C" | sed 's/^/  /'
