@@ -247,7 +247,7 @@ qemu_args=(
 	-append "console=ttyS0 panic=-1 oops=panic loglevel=4 transparent_hugepage=madvise"
 	-serial "file:$log"
 )
-[ "$accel" = tcg ] && qemu_args+=(-cpu max)
+if [ "$accel" = tcg ]; then qemu_args+=(-cpu max); else qemu_args+=(-cpu host); fi
 
 echo "run-e2e: scenario=$scenario kernel=$kernel accel=$accel timeout=${timeout_s}s"
 start_s=$(date +%s)

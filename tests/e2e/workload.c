@@ -89,6 +89,7 @@ static void usage(FILE *f)
 		"  --reset-policy      drop the node binding after populating, so the\n"
 		"                      kernel's NUMA balancing may move pages\n"
 		"  --wait-go           after populating, wait for SIGUSR2\n"
+		"                      (SIGUSR1 during the run prints E2E-REQUESTED)\n"
 		"  --check-soft-dirty  check that clear_refs 4 write-protects and\n"
 		"                      pagemap bit 55 tracks writes, then exit\n"
 		"  --oracle PID --base ADDR\n"
@@ -486,13 +487,20 @@ static int run_workload(const struct wl_opts *o, struct wl_layout *l)
 {
 	struct placement pl;
 	uint64_t start, next_sample, t, passes = 0, i;
-	sigset_t set;
+	const struct timespec zero = { 0, 0 };
+	sigset_t set, req;
 	int r;
 
-	/* Block SIGUSR2 before anyone can learn our pid and send it. */
+	/*
+	 * Block SIGUSR2 (go) and SIGUSR1 (report placement now) before anyone
+	 * can learn our pid; both are collected synchronously, no handlers.
+	 */
 	sigemptyset(&set);
 	sigaddset(&set, SIGUSR2);
+	sigaddset(&set, SIGUSR1);
 	sigprocmask(SIG_BLOCK, &set, NULL);
+	sigemptyset(&req);
+	sigaddset(&req, SIGUSR1);
 
 	r = setup_region(o, l);
 	if (r < 0)
@@ -527,6 +535,12 @@ static int run_workload(const struct wl_opts *o, struct wl_layout *l)
 				return r;
 			print_placement("E2E-SAMPLE", t - start, &pl);
 			next_sample += o->sample_ms;
+		}
+		if (sigtimedwait(&req, NULL, &zero) == SIGUSR1) {
+			r = query_placement(0, l, &pl);
+			if (r < 0)
+				return r;
+			print_placement("E2E-REQUESTED", t - start, &pl);
 		}
 		if (t - start >= o->duration_ms)
 			break;
