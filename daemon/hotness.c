@@ -380,6 +380,8 @@ static int cmp_score_desc(const void *a, const void *b)
 {
 	const struct hot_candidate *x = a, *y = b;
 
+	if (x->recheck != y->recheck)
+		return x->recheck ? 1 : -1;
 	if (x->score != y->score)
 		return x->score > y->score ? -1 : 1;
 	if (x->tgid != y->tgid)
@@ -601,6 +603,7 @@ size_t hotness_candidates(struct hotness_table *t, uint64_t now_ms,
 		if (max) {
 			struct hot_candidate c = {
 				.tgid = e->tgid, .addr = e->addr, .score = sc,
+				.recheck = e->state != HOT_ON_SLOW,
 			};
 			heap_offer(out, max, &n, &c);
 		}

@@ -31,6 +31,12 @@ struct hotness_params {
 
 struct hot_candidate {
 	uint32_t tgid;
+	/*
+	 * Believed on the fast node already (PROMOTED or ON_FAST): offered
+	 * only so its location is checked again (a demotion makes it a
+	 * ping-pong).  Ranked after every folio believed on the slow tier.
+	 */
+	bool recheck;
 	uint64_t addr;
 	double score;
 };
@@ -83,7 +89,8 @@ int hotness_record(struct hotness_table *t, uint32_t tgid, uint64_t addr,
 
 /*
  * Fill @out with up to @max folios whose decayed score at @now_ms is
- * >= @min_score and that are not in cooldown, hottest first.  Returns the
+ * >= @min_score and that are not in cooldown: those believed on the slow
+ * tier first, then the re-checks, each hottest first.  Returns the
  * number written.  *@nr_cooldown (may be NULL) gets how many qualifying
  * folios were skipped for cooldown.
  */

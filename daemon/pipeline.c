@@ -86,11 +86,16 @@ static struct hotness_params hotness_params_of(const struct tierd_config *cfg)
 	};
 }
 
-/* Burst of one tick's worth, but never less than one granule. */
+/*
+ * The bucket holds one second of rate, or two ticks if ticks are longer, and
+ * never less than one granule: a tick that runs late (a busy machine) must
+ * not forfeit the budget of the time it was late by.
+ */
 static void bucket_setup(struct pipeline *p, uint64_t now_ms)
 {
 	uint64_t rate = (uint64_t)p->cfg.rate_limit_mbps << 20;
-	uint64_t burst = rate * p->cfg.rearm_interval_ms / 1000;
+	uint64_t span_ms = 2ULL * p->cfg.rearm_interval_ms;
+	uint64_t burst = rate * (span_ms > 1000 ? span_ms : 1000) / 1000;
 
 	if (burst < granule_bytes(&p->cfg))
 		burst = granule_bytes(&p->cfg);

@@ -373,7 +373,7 @@ judge_tierd() {
 		check stats_json 0 "tierctl stats --json did not print valid JSON ($(grep -m1 '^E2E-STATS-END' "$C"))"
 		return
 	fi
-	local pp pb up moved limit_b burst_b
+	local pp pb up moved limit_b burst_b span_ms
 	pp=$(stat promoted_pages); pb=$(stat promoted_bytes); up=$(stat uptime_ms)
 	moved=$((hot0 + cold0))
 	# tierd may promote a few pages after the workload's last query and
@@ -388,9 +388,10 @@ judge_tierd() {
 	fi
 
 	# Rate: bytes over tierd's lifetime, and page deltas between samples.
-	# One burst is what tierd's token bucket holds when full: one re-arm
-	# interval of tokens, at least one page.
-	burst_b=$((rate_mbps * 1048576 * rearm_ms / 1000))
+	# One burst is what tierd's token bucket holds when full: the rate
+	# over max(1 s, two re-arm intervals), at least one page.
+	span_ms=$((2 * rearm_ms)); [ "$span_ms" -lt 1000 ] && span_ms=1000
+	burst_b=$((rate_mbps * 1048576 * span_ms / 1000))
 	[ "$burst_b" -lt 4096 ] && burst_b=4096
 	if [ "$scenario" = tierd ] && [ -n "$pb" ] && [ -n "$up" ]; then
 		limit_b=$(( rate_mbps * 1048576 * up / 1000 + burst_b ))

@@ -183,6 +183,40 @@ static void test_cooldown(void **state)
 	hotness_destroy(t);
 }
 
+/*
+ * A folio believed on the fast node is only re-checked, so it must not take
+ * a slot from a colder folio still on the slow tier when the budget is one.
+ */
+static void test_recheck_ranks_after_slow(void **state)
+{
+	struct hotness_table *t = mk(100, 0.5);
+	struct hot_candidate c[4];
+
+	/* five windows of decay 0.5 later: 100, 10 and 50 */
+	rec(t, 1, PG, 3200, false, 0);
+	rec(t, 1, 2 * PG, 320, false, 0);
+	rec(t, 1, 3 * PG, 1600, false, 0);
+	hotness_mark_promoted(t, 1, PG, 0);
+	hotness_mark_on_fast(t, 1, 3 * PG, 0);
+
+	/* after the cooldown all three qualify; budget of one */
+	assert_int_equal(hotness_candidates(t, 5000, 1.0, c, 1, NULL), 1);
+	assert_true(c[0].addr == 2 * PG);
+	assert_false(c[0].recheck);
+
+	/* with room for all: slow first, then re-checks hottest first */
+	assert_int_equal(hotness_candidates(t, 5000, 1.0, c, 4, NULL), 3);
+	assert_true(c[0].addr == 2 * PG && !c[0].recheck);
+	assert_true(c[1].addr == PG && c[1].recheck);
+	assert_true(c[2].addr == 3 * PG && c[2].recheck);
+
+	/* found back on the slow tier: a regular candidate again */
+	assert_true(hotness_mark_on_slow(t, 1, PG, 5000));
+	assert_int_equal(hotness_candidates(t, 5000, 1.0, c, 4, NULL), 3);
+	assert_true(c[0].addr == PG && !c[0].recheck);
+	hotness_destroy(t);
+}
+
 static void test_pingpong_backoff(void **state)
 {
 	struct hotness_table *t = mk(100, 0.5);
@@ -454,6 +488,7 @@ int main(void)
 		cmocka_unit_test(test_decay_non_dyadic),
 		cmocka_unit_test(test_candidates_threshold_order),
 		cmocka_unit_test(test_cooldown),
+		cmocka_unit_test(test_recheck_ranks_after_slow),
 		cmocka_unit_test(test_pingpong_backoff),
 		cmocka_unit_test(test_backoff_capped),
 		cmocka_unit_test(test_eviction_hot_survive),
