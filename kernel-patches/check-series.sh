@@ -181,7 +181,9 @@ for p in "${patches[@]}"; do
 	fi
 
 	# git apply parses every hunk (line counts included) without a tree.
-	if ! numstat=$(git apply --numstat "$p" 2>&1); then
+	# Run it outside any work tree: inside one (a build dir in the repo,
+	# as in CI) git apply silently skips paths outside the current dir.
+	if ! numstat=$(git -C "$work" apply --numstat "$p" 2>&1); then
 		fail "$name: malformed diff: $numstat"
 	else
 		read -r files ins del < <(awk '{f++; a += $1; d += $2}
