@@ -24,6 +24,11 @@
 #define AGE_FLOOR		0.05
 /* numa_maps is a page walk: look for slow-tier users only this often. */
 #define SLOW_USER_RECHECK_MS	10000
+/*
+ * The scope rescan reads three /proc files per process; re-arming must
+ * happen every tick, but a process that appears is picked up within this.
+ */
+#define SCOPE_RESCAN_MS		1000
 /* Never plan more than this many candidates in one tick. */
 #define MAX_CANDIDATES		65536
 
@@ -53,6 +58,7 @@ struct pipeline {
 	pid_t self;
 	uint64_t start_ms;
 	uint64_t now_ms;		/* time of the event or tick in progress */
+	uint64_t scanned_ms;		/* last scope rescan, 0 = never */
 
 	/* processes in scope, sorted by pid */
 	struct tracked_proc *procs;
@@ -629,9 +635,12 @@ int pipeline_tick(struct pipeline *p, uint64_t now_ms)
 	if (pipeline_event_fd(p) >= 0)
 		collector_consume(p->col);
 
-	ret = scan_processes(p);
-	if (ret < 0)
-		log_warn("process scan failed: %s", strerror(-ret));
+	if (!p->scanned_ms || now_ms - p->scanned_ms >= SCOPE_RESCAN_MS) {
+		ret = scan_processes(p);
+		if (ret < 0)
+			log_warn("process scan failed: %s", strerror(-ret));
+		p->scanned_ms = now_ms;
+	}
 	rearm_write_faults(p);
 	hotness_age(p->hot, now_ms, AGE_FLOOR);
 
@@ -708,6 +717,8 @@ int pipeline_reconfigure(struct pipeline *p, const struct tierd_config *cfg,
 	p->topo = topo;
 	p->tiers = tiers;
 	p->cfg = *cfg;
+	/* new scope, or a new collector with an empty tracked map */
+	p->scanned_ms = 0;
 	bucket_setup(p, p->now_ms);
 	log_info("nodes: %s", p->tiers.reason);
 	return 0;
