@@ -7,3 +7,9 @@ if(BUILD_TESTING AND TARGET tierd AND TARGET tierctl)
                    $<TARGET_FILE:fault_writer>)
   set_tests_properties(pipeline_host PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 120)
 endif()
+
+if(BUILD_TESTING AND TARGET tierd AND TARGET tierctl)
+  add_test(NAME install_layout
+           COMMAND ${PROJECT_SOURCE_DIR}/tests/daemon/install_layout.sh
+                   ${PROJECT_BINARY_DIR} ${CMAKE_INSTALL_PREFIX})
+endif()
