@@ -157,6 +157,7 @@ static void add_error(struct parse_ctx *ctx, unsigned int line,
 {
 	struct tierd_config_errors *errs = ctx->errs;
 	va_list ap;
+	char *p;
 
 	ctx->nr_errors++;
 	if (!errs)
@@ -168,6 +169,13 @@ static void add_error(struct parse_ctx *ctx, unsigned int line,
 	va_start(ap, fmt);
 	vsnprintf(errs->err[errs->nr].text, sizeof(errs->err[0].text), fmt, ap);
 	va_end(ap);
+	/*
+	 * Messages quote the offending text, which may hold a lone '\r' or
+	 * an escape sequence; keep every message one printable log line.
+	 */
+	for (p = errs->err[errs->nr].text; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
 	ctx->err_line[errs->nr++] = line;
 }
 

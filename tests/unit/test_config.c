@@ -898,6 +898,27 @@ static void test_mutations(void **state)
 	assert_true(bad > 0);
 }
 
+/* ---- regressions found by tests/fuzz/fuzz_config ---- */
+
+/*
+ * A lone '\r' (or any control byte) inside a value was copied into the
+ * error text, splitting the log line or driving the terminal.
+ */
+static void test_fuzz_error_text_printable(void **state)
+{
+	struct tierd_config_errors errs;
+	const char *p;
+
+	load_bad("[promotion]\r\nenabled = maybe\renabled = \n"
+		 "[hotness]\ndecay = \x1b[2J\x7f\n", &errs);
+	assert_int_equal(errs.nr, 2);
+	assert_error(&errs, NAME ":2: [promotion] enabled: 'maybe?enabled =' is not a boolean");
+	assert_error(&errs, NAME ":4: [hotness] decay: '?[2J?' is not a number");
+	for (unsigned int i = 0; i < errs.nr; i++)
+		for (p = errs.err[i].text; *p; p++)
+			assert_false((unsigned char)*p < 0x20 || *p == 0x7f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -927,6 +948,7 @@ int main(void)
 		cmocka_unit_test(test_format_round_trip),
 		cmocka_unit_test(test_format_enospc),
 		cmocka_unit_test(test_mutations),
+		cmocka_unit_test(test_fuzz_error_text_printable),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
