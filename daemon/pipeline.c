@@ -315,13 +315,21 @@ static bool permanent_failure(int err)
 	return err == -ENOENT || err == -EFAULT || err == -EACCES;
 }
 
+/*
+ * A whole query or move call failed, so nothing in it moved.  @nr_pages
+ * pages of @nr candidates of @b were in the call: those at the indices in
+ * @idx, or the first @nr when @idx is NULL.  Only they get their tokens
+ * back: candidates settled before a failed move (found on the fast node,
+ * gone) were refunded and counted already.
+ */
 static void batch_call_failed(struct pipeline *p, const struct promo_batch *b,
+			      const int *idx, uint32_t nr, uint64_t nr_pages,
 			      int err)
 {
 	struct tracked_proc *proc = find_proc(p, b->pid);
 
-	p->cnt.move_status[move_status_of(err)] += b->nr;
-	token_bucket_refund(&p->bucket, b->nr * granule_bytes(&p->cfg));
+	p->cnt.move_status[move_status_of(err)] += nr_pages;
+	token_bucket_refund(&p->bucket, nr * granule_bytes(&p->cfg));
 	if (err == -ESRCH) {
 		hotness_forget_tgid(p->hot, (uint32_t)b->pid);
 		return;
@@ -331,8 +339,11 @@ static void batch_call_failed(struct pipeline *p, const struct promo_batch *b,
 			 proc->comm, strerror(-err));
 		proc->perm_warned = true;
 	}
-	for (uint32_t i = 0; i < b->nr; i++)
-		hotness_forget(p->hot, (uint32_t)b->pid, b->addrs[i]);
+	for (uint32_t i = 0; i < nr; i++) {
+		uint32_t c = idx ? (uint32_t)idx[i] : i;
+
+		hotness_forget(p->hot, (uint32_t)b->pid, b->addrs[c]);
+	}
 }
 
 /*
@@ -375,7 +386,7 @@ static int promote_batch(struct pipeline *p, const struct promo_batch *b)
 
 	ret = migrate_query(b->pid, (uint32_t)nr_pages, p->pages, p->where);
 	if (ret < 0) {
-		batch_call_failed(p, b, ret);
+		batch_call_failed(p, b, NULL, b->nr, nr_pages, ret);
 		return 0;
 	}
 
@@ -424,7 +435,13 @@ static int promote_batch(struct pipeline *p, const struct promo_batch *b)
 	ret = migrate_move(b->pid, (uint32_t)nr_move, p->move, fast,
 			   p->status);
 	if (ret < 0) {
-		batch_call_failed(p, b, ret);
+		/* owners ascend: list each candidate of the call once */
+		uint32_t nr = 0;
+
+		for (size_t k = 0; k < nr_move; k++)
+			if (!nr || p->status[nr - 1] != p->owner[k])
+				p->status[nr++] = p->owner[k];
+		batch_call_failed(p, b, p->status, nr, nr_move, ret);
 		return 0;
 	}
 
