@@ -392,7 +392,6 @@ static int promote_batch(struct pipeline *p, const struct promo_batch *b)
 
 	for (uint32_t i = 0; i < b->nr; i++) {
 		uint32_t on_slow = 0, on_fast = 0;
-		int first_err = 0;
 
 		for (uint32_t j = 0; j < per; j++) {
 			size_t k = (size_t)i * per + j;
@@ -407,25 +406,29 @@ static int promote_batch(struct pipeline *p, const struct promo_batch *b)
 				on_slow++;
 			} else if (w == fast) {
 				on_fast++;
-			} else if (!first_err) {
-				first_err = w < 0 ? w : -EINVAL;
+			} else {
+				/* nothing mapped there any more, or a third node */
+				int st = w < 0 ? w : -EINVAL;
+
+				p->cnt.move_status[move_status_of(st)]++;
 			}
 		}
+		/*
+		 * Pages not asked to move get their status here, also those
+		 * of a 2 MiB candidate whose other pages do move.
+		 */
+		p->cnt.move_status[TIERD_MOVE_ALREADY] += on_fast;
 		if (on_slow) {
 			hotness_mark_on_slow(p->hot, (uint32_t)b->pid,
 					     b->addrs[i], p->now_ms);
 			continue;
 		}
 		token_bucket_refund(&p->bucket, gran);
-		if (on_fast) {
-			p->cnt.move_status[TIERD_MOVE_ALREADY] += on_fast;
+		if (on_fast)
 			hotness_mark_on_fast(p->hot, (uint32_t)b->pid,
 					     b->addrs[i], p->now_ms);
-		} else {
-			/* nothing mapped there any more, or on a third node */
-			p->cnt.move_status[move_status_of(first_err)]++;
+		else
 			hotness_forget(p->hot, (uint32_t)b->pid, b->addrs[i]);
-		}
 	}
 	if (!nr_move)
 		return 0;
