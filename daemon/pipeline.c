@@ -129,6 +129,11 @@ static void on_event(void *ctx, const struct tierd_event *ev)
 	struct tracked_proc *proc;
 	/* only the private-node source knows the folio is on a slow node */
 	bool on_slow = ev->source == TIERD_SRC_PRIVATE_NODE;
+	/*
+	 * Records already in the ring buffer when a reload changed the
+	 * granule carry the old alignment; the table keys on the new one.
+	 */
+	uint64_t addr = ev->addr & ~(granule_bytes(&p->cfg) - 1);
 
 	/* sent before the process left the scope: not ours any more */
 	proc = find_proc(p, (pid_t)ev->tgid);
@@ -136,7 +141,7 @@ static void on_event(void *ctx, const struct tierd_event *ev)
 		p->cnt.scope_rejected++;
 		return;
 	}
-	if (hotness_record(p->hot, ev->tgid, ev->addr, ev->faults, on_slow,
+	if (hotness_record(p->hot, ev->tgid, addr, ev->faults, on_slow,
 			   p->now_ms, &res) < 0)
 		return;
 	proc->records++;
