@@ -1239,9 +1239,16 @@ static void fmt_scope(struct fmt_buf *b, const char *side,
 	}
 	fmt_add(b, "\n%s_comms =", side);
 	for (i = 0; i < l->nr_comms; i++) {
-		if (i && i % COMMS_PER_LINE == 0)
+		bool first = i % COMMS_PER_LINE == 0;
+
+		if (i && first)
 			fmt_add(b, "\n%s_comms =", side);
-		fmt_add(b, " %.*s", TIERD_COMM_LEN - 1, l->comms[i]);
+		/*
+		 * inih reads a blank then ';' as an inline comment, so a name
+		 * starting with ';' must follow the '=' or a comma directly.
+		 */
+		fmt_add(b, "%s%.*s", l->comms[i][0] != ';' ? " " : first ? "" : ",",
+			TIERD_COMM_LEN - 1, l->comms[i]);
 	}
 	fmt_add(b, "\n");
 	if (!l->nr_cgroups)

@@ -919,6 +919,30 @@ static void test_fuzz_error_text_printable(void **state)
 			assert_false((unsigned char)*p < 0x20 || *p == 0x7f);
 }
 
+/*
+ * A comm name starting with ';' (legal, loadable as "a,;b") was formatted
+ * as "a ;b", which inih reads as "a" and a comment: the config verb and
+ * the round trip lost the name.
+ */
+static void test_fuzz_format_comm_semicolon(void **state)
+{
+	static char buf[64 * 1024];
+	struct tierd_config a, b;
+
+	load_ok("[scope]\ninclude_comms =;x,a,;b\nexclude_comms = c,;d,e\n"
+		"exclude_comms = f,g,h,;i,;j\n", &a);
+	assert_int_equal(a.include.nr_comms, 3);
+	assert_string_equal(a.include.comms[0], ";x");
+	assert_string_equal(a.include.comms[2], ";b");
+	assert_int_equal(a.exclude.nr_comms, 8);
+	assert_true(tierd_config_format(&a, buf, sizeof(buf)) > 0);
+	assert_non_null(strstr(buf, "include_comms =;x a,;b\n"));
+	/* ";i" opens the second line of exclude_comms (6 names a line) */
+	assert_non_null(strstr(buf, "exclude_comms = c,;d e f g h\nexclude_comms =;i,;j\n"));
+	load_ok(buf, &b);
+	assert_config_equal(&a, &b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -949,6 +973,7 @@ int main(void)
 		cmocka_unit_test(test_format_enospc),
 		cmocka_unit_test(test_mutations),
 		cmocka_unit_test(test_fuzz_error_text_printable),
+		cmocka_unit_test(test_fuzz_format_comm_semicolon),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
