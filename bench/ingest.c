@@ -214,7 +214,7 @@ static int run_size(uint64_t folios, uint64_t updates, uint64_t seed,
 
 	t0 = now_s();
 	row->nr_cand = hotness_candidates(f.t, f.ts_ns / 1000000, 4.0, cand,
-					  CAND_MAX, NULL);
+					  CAND_MAX, NULL, NULL);
 	row->cand_ms = (now_s() - t0) * 1e3;
 
 	token_bucket_init(&tb, 0, 0, 0);

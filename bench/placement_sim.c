@@ -460,7 +460,7 @@ static int tierd_tick(struct tierd_sim *d, const struct sim_cfg *c,
 		      struct tiers *s, uint64_t now_ms)
 {
 	size_t n = hotness_candidates(d->t, now_ms, c->promote_score, d->cand,
-				      d->cand_max, NULL);
+				      d->cand_max, NULL, NULL);
 	struct policy_input in = {
 		.cand = d->cand,
 		.nr_cand = n,

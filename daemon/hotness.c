@@ -584,9 +584,10 @@ out:
 
 size_t hotness_candidates(struct hotness_table *t, uint64_t now_ms,
 			  double min_score, struct hot_candidate *out,
-			  size_t max, uint64_t *nr_cooldown)
+			  size_t max, uint64_t *nr_cooldown,
+			  uint64_t *nr_qualified)
 {
-	uint64_t cooling = 0;
+	uint64_t cooling = 0, qualified = 0;
 	size_t n = 0;
 
 	note_time(t, now_ms);
@@ -600,6 +601,7 @@ size_t hotness_candidates(struct hotness_table *t, uint64_t now_ms,
 			cooling++;
 			continue;
 		}
+		qualified++;
 		if (max) {
 			struct hot_candidate c = {
 				.tgid = e->tgid, .addr = e->addr, .score = sc,
@@ -612,6 +614,8 @@ size_t hotness_candidates(struct hotness_table *t, uint64_t now_ms,
 		qsort(out, n, sizeof(*out), cmp_score_desc);
 	if (nr_cooldown)
 		*nr_cooldown = cooling;
+	if (nr_qualified)
+		*nr_qualified = qualified;
 	return n;
 }
 

@@ -91,12 +91,14 @@ int hotness_record(struct hotness_table *t, uint32_t tgid, uint64_t addr,
  * Fill @out with up to @max folios whose decayed score at @now_ms is
  * >= @min_score and that are not in cooldown: those believed on the slow
  * tier first, then the re-checks, each hottest first.  Returns the
- * number written.  *@nr_cooldown (may be NULL) gets how many qualifying
- * folios were skipped for cooldown.
+ * number written.  *@nr_cooldown (may be NULL) gets how many folios at or
+ * above @min_score were skipped for cooldown; *@nr_qualified (may be NULL)
+ * how many were not, written to @out or not (past @max).
  */
 size_t hotness_candidates(struct hotness_table *t, uint64_t now_ms,
 			  double min_score, struct hot_candidate *out,
-			  size_t max, uint64_t *nr_cooldown);
+			  size_t max, uint64_t *nr_cooldown,
+			  uint64_t *nr_qualified);
 
 /* The migrator moved it: PROMOTED, cooldown starts at @now_ms. */
 void hotness_mark_promoted(struct hotness_table *t, uint32_t tgid,

@@ -499,7 +499,9 @@ static int promote_batch(struct pipeline *p, const struct promo_batch *b)
 static int promote(struct pipeline *p)
 {
 	uint64_t gran = granule_bytes(&p->cfg), free_b = 0, nr_cooldown = 0;
+	uint64_t nr_qualified = 0;
 	size_t max = MAX_CANDIDATES, nr;
+	bool rate_shaped = false;
 	struct policy_input in;
 	int ret;
 
@@ -507,15 +509,20 @@ static int promote(struct pipeline *p)
 		/* no point ranking more than one burst can move */
 		uint64_t budget = (uint64_t)p->bucket.burst_bytes / gran + 1;
 
-		if (budget < max)
+		if (budget < max) {
 			max = (size_t)budget;
+			rate_shaped = true;
+		}
 	}
 	if (grow((void **)&p->cand, &p->cap_cand, max, sizeof(*p->cand)) < 0)
 		return -ENOMEM;
 	nr = hotness_candidates(p->hot, p->now_ms, p->cfg.promote_score,
-				p->cand, max, &nr_cooldown);
+				p->cand, max, &nr_cooldown, &nr_qualified);
 	p->cnt.cooldown_skipped += nr_cooldown;
-	p->cnt.candidates += nr;
+	p->cnt.candidates += nr_qualified;
+	/* not even ranked: one burst could not have moved them */
+	if (rate_shaped)
+		p->cnt.rate_limited += nr_qualified - nr;
 	if (!nr)
 		return 0;
 

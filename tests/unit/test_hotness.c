@@ -128,7 +128,7 @@ static void test_candidates_threshold_order(void **state)
 	rec(t, 2, 4 * PG, 4, true, 0);
 	rec(t, 3, 5 * PG, 8, true, 0);
 
-	n = hotness_candidates(t, 0, 4.0, c, 8, &cool);
+	n = hotness_candidates(t, 0, 4.0, c, 8, &cool, NULL);
 	assert_int_equal(n, 4);
 	assert_int_equal(cool, 0);
 	assert_true(c[0].addr == 2 * PG && c[0].score == 10.0);
@@ -137,16 +137,16 @@ static void test_candidates_threshold_order(void **state)
 	assert_true(c[3].addr == 4 * PG && c[3].score == 4.0);	/* >= */
 
 	/* max truncates to the hottest */
-	n = hotness_candidates(t, 0, 4.0, c, 2, NULL);
+	n = hotness_candidates(t, 0, 4.0, c, 2, NULL, NULL);
 	assert_int_equal(n, 2);
 	assert_true(c[0].addr == 2 * PG && c[1].addr == 5 * PG);
 
 	/* after one window only 10 -> 5 and 8 -> 4 still qualify */
-	n = hotness_candidates(t, 1000, 4.0, c, 8, NULL);
+	n = hotness_candidates(t, 1000, 4.0, c, 8, NULL, NULL);
 	assert_int_equal(n, 2);
 	assert_true(c[0].score == 5.0 && c[1].score == 4.0);
 
-	assert_int_equal(hotness_candidates(t, 1000, 4.0, NULL, 0, NULL), 0);
+	assert_int_equal(hotness_candidates(t, 1000, 4.0, NULL, 0, NULL, NULL), 0);
 	hotness_destroy(t);
 }
 
@@ -161,15 +161,15 @@ static void test_cooldown(void **state)
 	hotness_mark_promoted(t, 1, PG, 0);
 	hotness_mark_on_fast(t, 1, 2 * PG, 100);
 
-	assert_int_equal(hotness_candidates(t, 0, 1.0, c, 4, &cool), 0);
+	assert_int_equal(hotness_candidates(t, 0, 1.0, c, 4, &cool, NULL), 0);
 	assert_int_equal(cool, 2);
-	assert_int_equal(hotness_candidates(t, 4999, 1.0, c, 4, &cool), 0);
+	assert_int_equal(hotness_candidates(t, 4999, 1.0, c, 4, &cool, NULL), 0);
 	assert_int_equal(cool, 2);
 	/* cooldown_ms = 5000: PG is back at 5000, 2*PG at 5100 */
-	assert_int_equal(hotness_candidates(t, 5000, 1.0, c, 4, &cool), 1);
+	assert_int_equal(hotness_candidates(t, 5000, 1.0, c, 4, &cool, NULL), 1);
 	assert_true(c[0].addr == PG);
 	assert_int_equal(cool, 1);
-	assert_int_equal(hotness_candidates(t, 5100, 1.0, c, 4, &cool), 2);
+	assert_int_equal(hotness_candidates(t, 5100, 1.0, c, 4, &cool, NULL), 2);
 	assert_int_equal(cool, 0);
 
 	/* top ignores cooldown */
@@ -200,19 +200,19 @@ static void test_recheck_ranks_after_slow(void **state)
 	hotness_mark_on_fast(t, 1, 3 * PG, 0);
 
 	/* after the cooldown all three qualify; budget of one */
-	assert_int_equal(hotness_candidates(t, 5000, 1.0, c, 1, NULL), 1);
+	assert_int_equal(hotness_candidates(t, 5000, 1.0, c, 1, NULL, NULL), 1);
 	assert_true(c[0].addr == 2 * PG);
 	assert_false(c[0].recheck);
 
 	/* with room for all: slow first, then re-checks hottest first */
-	assert_int_equal(hotness_candidates(t, 5000, 1.0, c, 4, NULL), 3);
+	assert_int_equal(hotness_candidates(t, 5000, 1.0, c, 4, NULL, NULL), 3);
 	assert_true(c[0].addr == 2 * PG && !c[0].recheck);
 	assert_true(c[1].addr == PG && c[1].recheck);
 	assert_true(c[2].addr == 3 * PG && c[2].recheck);
 
 	/* found back on the slow tier: a regular candidate again */
 	assert_true(hotness_mark_on_slow(t, 1, PG, 5000));
-	assert_int_equal(hotness_candidates(t, 5000, 1.0, c, 4, NULL), 3);
+	assert_int_equal(hotness_candidates(t, 5000, 1.0, c, 4, NULL, NULL), 3);
 	assert_true(c[0].addr == PG && !c[0].recheck);
 	hotness_destroy(t);
 }
@@ -228,8 +228,8 @@ static void test_pingpong_backoff(void **state)
 	rec(t, 1, PG, 100, true, now);
 	hotness_mark_promoted(t, 1, PG, now);
 	/* first cooldown: 5000 */
-	assert_int_equal(hotness_candidates(t, now + 4999, 0, c, 2, NULL), 0);
-	assert_int_equal(hotness_candidates(t, now + 5000, 0, c, 2, NULL), 1);
+	assert_int_equal(hotness_candidates(t, now + 4999, 0, c, 2, NULL, NULL), 0);
+	assert_int_equal(hotness_candidates(t, now + 5000, 0, c, 2, NULL, NULL), 1);
 
 	/* seen on slow again: ping-pong 1 */
 	now = 10000;
@@ -240,16 +240,16 @@ static void test_pingpong_backoff(void **state)
 	assert_false(res.pingpong);
 
 	hotness_mark_promoted(t, 1, PG, now);
-	assert_int_equal(hotness_candidates(t, now + 9999, 0, c, 2, NULL), 0);
-	assert_int_equal(hotness_candidates(t, now + 10000, 0, c, 2, NULL), 1);
+	assert_int_equal(hotness_candidates(t, now + 9999, 0, c, 2, NULL, NULL), 0);
+	assert_int_equal(hotness_candidates(t, now + 10000, 0, c, 2, NULL, NULL), 1);
 
 	/* ping-pong 2 via a location query: cooldown 5000 * 2^2 */
 	now = 30000;
 	assert_true(hotness_mark_on_slow(t, 1, PG, now));
 	assert_false(hotness_mark_on_slow(t, 1, PG, now));
 	hotness_mark_promoted(t, 1, PG, now);
-	assert_int_equal(hotness_candidates(t, now + 19999, 0, c, 2, NULL), 0);
-	assert_int_equal(hotness_candidates(t, now + 20000, 0, c, 2, NULL), 1);
+	assert_int_equal(hotness_candidates(t, now + 19999, 0, c, 2, NULL, NULL), 0);
+	assert_int_equal(hotness_candidates(t, now + 20000, 0, c, 2, NULL, NULL), 1);
 
 	/* faults with unknown location on a PROMOTED folio are no ping-pong */
 	hotness_mark_promoted(t, 1, PG, now);
@@ -285,9 +285,9 @@ static void test_backoff_capped(void **state)
 	}
 	hotness_mark_promoted(t, 1, PG, now);
 	assert_int_equal(hotness_candidates(t, now + HOTNESS_COOLDOWN_MAX_MS - 1,
-					    0, c, 1, NULL), 0);
+					    0, c, 1, NULL, NULL), 0);
 	assert_int_equal(hotness_candidates(t, now + HOTNESS_COOLDOWN_MAX_MS,
-					    0, c, 1, NULL), 1);
+					    0, c, 1, NULL, NULL), 1);
 	hotness_destroy(t);
 }
 
