@@ -30,6 +30,12 @@
 
 /* A config file is a page or two; anything this big is a mistake. */
 #define CONFIG_MAX_BYTES	(1024 * 1024)
+/*
+ * Longest line the reader hands inih: inih's buffer (INI_MAX_LINE, 200 in
+ * Debian's build) less "\r\n\0".  config_reader() learns the real size
+ * from inih; the formatter needs it up front.
+ */
+#define CONFIG_LINE_MAX		197
 /* PID_MAX_LIMIT on 64-bit: no pid can be larger. */
 #define PID_MAX			4194304u
 
@@ -1253,9 +1259,18 @@ static void fmt_scope(struct fmt_buf *b, const char *side,
 	fmt_add(b, "\n");
 	if (!l->nr_cgroups)
 		fmt_add(b, "%s_cgroups =\n", side);
-	for (i = 0; i < l->nr_cgroups; i++)
-		fmt_add(b, "%s_cgroups = %.*s\n", side, TIERD_CGROUP_LEN - 1,
-			l->cgroups[i]);
+	for (i = 0; i < l->nr_cgroups; i++) {
+		size_t len = strnlen(l->cgroups[i], TIERD_CGROUP_LEN - 1);
+
+		/*
+		 * "include_cgroups=PATH" loads; spaces around '=' could push
+		 * the same path past inih's line buffer, so drop them when
+		 * they would not fit.
+		 */
+		fmt_add(b, "%s_cgroups%s%.*s\n", side,
+			strlen(side) + strlen("_cgroups = ") + len <=
+			CONFIG_LINE_MAX ? " = " : "=", (int)len, l->cgroups[i]);
+	}
 }
 
 int tierd_config_format(const struct tierd_config *cfg, char *buf, size_t len)

@@ -943,6 +943,34 @@ static void test_fuzz_format_comm_semicolon(void **state)
 	assert_config_equal(&a, &b);
 }
 
+/*
+ * "exclude_cgroups=PATH" fits a 181-character path in inih's 197-character
+ * line; the formatter added " = " and wrote a line inih refuses, so the
+ * config verb's output did not load back.
+ */
+static void test_fuzz_format_long_cgroup_line(void **state)
+{
+	static char text[512], buf[64 * 1024], line[256];
+	struct tierd_config a, b;
+	char path[200];
+
+	memset(path, 'p', sizeof(path));
+	path[0] = '/';
+	path[181] = '\0';
+	snprintf(text, sizeof(text), "[scope]\nexclude_cgroups=%s\n"
+		 "include_cgroups = %.179s\n", path, path);
+	load_ok(text, &a);
+	assert_int_equal(strlen(a.exclude.cgroups[0]), 181);
+	assert_true(tierd_config_format(&a, buf, sizeof(buf)) > 0);
+	/* the path that fits with spaces keeps them */
+	snprintf(line, sizeof(line), "\nexclude_cgroups=%s\n", path);
+	assert_non_null(strstr(buf, line));
+	snprintf(line, sizeof(line), "\ninclude_cgroups = %.179s\n", path);
+	assert_non_null(strstr(buf, line));
+	load_ok(buf, &b);
+	assert_config_equal(&a, &b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -974,6 +1002,7 @@ int main(void)
 		cmocka_unit_test(test_mutations),
 		cmocka_unit_test(test_fuzz_error_text_printable),
 		cmocka_unit_test(test_fuzz_format_comm_semicolon),
+		cmocka_unit_test(test_fuzz_format_long_cgroup_line),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
