@@ -329,7 +329,7 @@ static int load_and_attach(struct collector *c, const struct tierd_config *cfg,
 	}
 	c->skel = skel;
 
-	folios = cfg->table_max_folios;
+	folios = cfg->kernel_map_folios;
 	if (folios > FOLIOS_MAX)
 		folios = FOLIOS_MAX;
 	if (folios < FOLIOS_MIN)
@@ -539,11 +539,9 @@ int collector_reconfigure(struct collector *c, const struct tierd_config *cfg)
 			log_warn("collector reload: clearing the folio map after a granule change failed: %s",
 				 strerror(-ret));
 	}
-	if (cfg->table_max_folios != c->folios_max &&
-	    !(cfg->table_max_folios > FOLIOS_MAX && c->folios_max == FOLIOS_MAX) &&
-	    !(cfg->table_max_folios < FOLIOS_MIN && c->folios_max == FOLIOS_MIN))
-		log_notice("collector reload: the BPF folio map keeps %u entries; table_max_folios = %u applies to it after a restart",
-			   c->folios_max, cfg->table_max_folios);
+	if (cfg->kernel_map_folios != c->folios_max)
+		log_notice("collector reload: the BPF folio map keeps %u entries; kernel_map_folios = %u needs a new collector",
+			   c->folios_max, cfg->kernel_map_folios);
 	return 0;
 }
 

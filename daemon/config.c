@@ -58,6 +58,7 @@ enum key_id {
 	K_SLOW, K_FAST,
 	K_PRIVATE_NODE, K_SOFT_DIRTY, K_REARM,
 	K_WINDOW, K_DECAY, K_THRESHOLD, K_PROMOTE_SCORE, K_GRANULE, K_TABLE_MAX,
+	K_KERNEL_MAP,
 	K_ENABLED, K_BATCH, K_RATE, K_MIN_FREE, K_COOLDOWN, K_PINGPONG,
 	K_INC_PIDS, K_EXC_PIDS, K_INC_COMMS, K_EXC_COMMS, K_INC_CGROUPS,
 	K_EXC_CGROUPS,
@@ -100,6 +101,9 @@ static const struct key_desc keys[K_NR] = {
 			4, 2048 },
 	[K_TABLE_MAX] = { "hotness", "table_max_folios", KT_U32,
 			  CFG_OFF(table_max_folios), 1024, 100000000 },
+	/* the kernel preallocates every entry of an LRU hash */
+	[K_KERNEL_MAP] = { "hotness", "kernel_map_folios", KT_U32,
+			   CFG_OFF(kernel_map_folios), 1024, 1048576 },
 	[K_ENABLED] = { "promotion", "enabled", KT_BOOL,
 			CFG_OFF(promote_enabled) },
 	[K_BATCH] = { "promotion", "batch_pages", KT_U32, CFG_OFF(batch_pages),
@@ -937,6 +941,37 @@ static void check_window(struct parse_ctx *ctx)
 		     where(ctx, K_WINDOW, buf, sizeof(buf)));
 }
 
+/*
+ * The kernel sends a folio's record once per window, carrying `threshold`
+ * faults, so a folio hot in every window converges to
+ * threshold / (1 - decay) from below and never reaches it: a promote_score
+ * at or above that bound would silently promote nothing.
+ */
+static void check_promote_score(struct parse_ctx *ctx)
+{
+	const struct tierd_config *cfg = &ctx->cfg;
+	static const enum key_id ids[] = { K_PROMOTE_SCORE, K_THRESHOLD,
+					   K_DECAY };
+	enum key_id last = K_PROMOTE_SCORE;
+	char bt[32], bd[32];
+	double bound;
+
+	if (ctx->key_bad[K_PROMOTE_SCORE] || ctx->key_bad[K_THRESHOLD] ||
+	    ctx->key_bad[K_DECAY])
+		return;
+	bound = cfg->threshold / (1.0 - cfg->decay);
+	if (cfg->promote_score < bound)
+		return;
+	for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++)
+		if (ctx->key_line[ids[i]] > ctx->key_line[last])
+			last = ids[i];
+	kerr(ctx, ctx->key_line[last], last,
+	     "promote_score = %g can never be reached: a folio reported in every window converges to threshold / (1 - decay) = %u / (1 - %g) = %g (threshold: %s, decay: %s)",
+	     cfg->promote_score, cfg->threshold, cfg->decay, bound,
+	     where(ctx, K_THRESHOLD, bt, sizeof(bt)),
+	     where(ctx, K_DECAY, bd, sizeof(bd)));
+}
+
 /* Report an item in both lists at the later of its two lines. */
 static void scope_conflict(struct parse_ctx *ctx, enum key_id inc,
 			   enum key_id exc, unsigned int li, unsigned int le,
@@ -1001,6 +1036,7 @@ void tierd_config_defaults(struct tierd_config *cfg)
 	cfg->promote_score = 2.0;
 	cfg->granule_kb = 4;
 	cfg->table_max_folios = 1048576;
+	cfg->kernel_map_folios = 65536;
 	cfg->promote_enabled = true;
 	cfg->batch_pages = 512;
 	cfg->rate_limit_mbps = 256;
@@ -1047,6 +1083,7 @@ int tierd_config_load_string(const char *name, const char *text,
 	check_nodes(ctx);
 	check_sources(ctx);
 	check_window(ctx);
+	check_promote_score(ctx);
 	check_scope(ctx);
 
 	sort_errors(ctx);
@@ -1299,6 +1336,7 @@ int tierd_config_format(const struct tierd_config *cfg, char *buf, size_t len)
 	fmt_double(&b, "promote_score", cfg->promote_score);
 	fmt_add(&b, "granule_kb = %u\n", cfg->granule_kb);
 	fmt_add(&b, "table_max_folios = %u\n", cfg->table_max_folios);
+	fmt_add(&b, "kernel_map_folios = %u\n", cfg->kernel_map_folios);
 
 	fmt_add(&b, "\n[promotion]\n");
 	fmt_add(&b, "enabled = %s\n", cfg->promote_enabled ? "yes" : "no");

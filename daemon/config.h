@@ -62,6 +62,7 @@ struct tierd_config {
 	double promote_score;		/* decayed score that makes a candidate */
 	uint32_t granule_kb;		/* aggregation unit: 4 or 2048 */
 	uint32_t table_max_folios;	/* hotness table cap, coldest evicted */
+	uint32_t kernel_map_folios;	/* BPF per-window counter map entries */
 
 	/* [promotion] */
 	bool promote_enabled;

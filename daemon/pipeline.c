@@ -689,7 +689,7 @@ static bool sources_changed(const struct tierd_config *a,
 {
 	return a->src_private_node != b->src_private_node ||
 	       a->src_soft_dirty != b->src_soft_dirty ||
-	       a->table_max_folios != b->table_max_folios;
+	       a->kernel_map_folios != b->kernel_map_folios;
 }
 
 int pipeline_reconfigure(struct pipeline *p, const struct tierd_config *cfg,

@@ -151,6 +151,7 @@ static void base_config(struct tierd_config *cfg)
 	cfg->threshold = K;
 	cfg->granule_kb = 4;
 	cfg->table_max_folios = 65536;
+	cfg->kernel_map_folios = 65536;
 }
 
 static int cmp_u64(const void *a, const void *b)

@@ -24,6 +24,7 @@ static void base_config(struct tierd_config *cfg)
 	cfg->threshold = 2;
 	cfg->granule_kb = 4;
 	cfg->table_max_folios = 65536;
+	cfg->kernel_map_folios = 65536;
 }
 
 static void no_event(void *ctx, const struct tierd_event *ev)

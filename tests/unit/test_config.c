@@ -21,7 +21,7 @@ static const char *const all_keys[] = {
 	"slow", "fast",
 	"private_node", "soft_dirty", "rearm_interval_ms",
 	"window_ms", "decay", "threshold", "promote_score", "granule_kb",
-	"table_max_folios",
+	"table_max_folios", "kernel_map_folios",
 	"enabled", "batch_pages", "rate_limit_mbps", "min_free_mb",
 	"cooldown_ms", "pingpong_backoff",
 	"include_pids", "exclude_pids", "include_comms", "exclude_comms",
@@ -61,6 +61,7 @@ static void assert_config_equal(const struct tierd_config *a,
 	assert_true(a->promote_score == b->promote_score);
 	assert_int_equal(a->granule_kb, b->granule_kb);
 	assert_int_equal(a->table_max_folios, b->table_max_folios);
+	assert_int_equal(a->kernel_map_folios, b->kernel_map_folios);
 	assert_int_equal(a->promote_enabled, b->promote_enabled);
 	assert_int_equal(a->batch_pages, b->batch_pages);
 	assert_int_equal(a->rate_limit_mbps, b->rate_limit_mbps);
@@ -186,6 +187,7 @@ static void test_defaults(void **state)
 	assert_true(c.promote_score == 2.0);
 	assert_int_equal(c.granule_kb, 4);
 	assert_int_equal(c.table_max_folios, 1048576);
+	assert_int_equal(c.kernel_map_folios, 65536);
 	assert_true(c.promote_enabled);
 	assert_int_equal(c.batch_pages, 512);
 	assert_int_equal(c.rate_limit_mbps, 256);
@@ -292,6 +294,7 @@ static void test_values_parse(void **state)
 		"promote_score = 1e6\n"
 		"granule_kb = 2048\n"
 		"table_max_folios = 1024\n"
+		"kernel_map_folios = 1048576\n"
 		"[promotion]\n"
 		"enabled = FALSE\n"
 		"batch_pages = 65536\n"
@@ -321,6 +324,7 @@ static void test_values_parse(void **state)
 	assert_true(c.promote_score == 1e6);
 	assert_int_equal(c.granule_kb, 2048);
 	assert_int_equal(c.table_max_folios, 1024);
+	assert_int_equal(c.kernel_map_folios, 1048576);
 	assert_false(c.promote_enabled);
 	assert_int_equal(c.batch_pages, 65536);
 	assert_int_equal(c.rate_limit_mbps, 0);
@@ -611,6 +615,24 @@ static void test_err_contradictions(void **state)
 			 NAME ":2: [hotness] window_ms: 300 is smaller than [sources] rearm_interval_ms = 500 (default)");
 	expect_one_error("[hotness]\nwindow_ms = 1000\n[sources]\nrearm_interval_ms = 5000\n",
 			 NAME ":4: [sources] rearm_interval_ms: 5000 is larger than [hotness] window_ms = 1000 (line 2)");
+	/* defaults threshold 2, decay 0.5: scores converge to 4 */
+	expect_one_error("[hotness]\npromote_score = 4\n",
+			 NAME ":2: [hotness] promote_score: promote_score = 4 can never be reached: a folio reported in every window converges to threshold / (1 - decay) = 2 / (1 - 0.5) = 4 (threshold: default, decay: default)");
+	/* reported at the later of the keys that make the bound */
+	expect_one_error("[hotness]\npromote_score = 3\ndecay = 0.25\nthreshold = 1\n",
+			 NAME ":4: [hotness] threshold: promote_score = 3 can never be reached: a folio reported in every window converges to threshold / (1 - decay) = 1 / (1 - 0.25) = 1.33333 (threshold: line 4, decay: line 3)");
+}
+
+/* Just below the bound is reachable, so it is accepted. */
+static void test_promote_score_below_bound(void **state)
+{
+	struct tierd_config_errors errs;
+	struct tierd_config c;
+
+	assert_int_equal(tierd_config_load_string(NAME,
+			"[hotness]\nthreshold = 3\ndecay = 0.5\npromote_score = 5.9\n",
+			&c, &errs), 0);
+	assert_true(c.promote_score == 5.9);
 }
 
 /* A bad value is reported once, not again as a contradiction. */
@@ -754,6 +776,7 @@ static void fill_non_default(struct tierd_config *c)
 	c->promote_score = 1.0 / 3.0;
 	c->granule_kb = 2048;
 	c->table_max_folios = 99999999;
+	c->kernel_map_folios = 4321;
 	c->promote_enabled = false;
 	c->batch_pages = 65535;
 	c->rate_limit_mbps = 0;
@@ -993,6 +1016,7 @@ int main(void)
 		cmocka_unit_test(test_err_syntax),
 		cmocka_unit_test(test_err_long_line),
 		cmocka_unit_test(test_err_contradictions),
+		cmocka_unit_test(test_promote_score_below_bound),
 		cmocka_unit_test(test_no_contradiction_from_bad_value),
 		cmocka_unit_test(test_multiple_errors),
 		cmocka_unit_test(test_too_many_errors_are_counted),
