@@ -25,25 +25,12 @@
 #include "tierd.h"
 #include "hotness.h"
 #include "policy.h"
+#include "rng.h"
 
 #define CHUNK		65536
 #define PAGE		4096ULL
 #define NR_TGIDS	8
 #define CAND_MAX	65536u
-
-struct rng {
-	uint64_t s;
-};
-
-static uint64_t rng_next(struct rng *r)
-{
-	/* splitmix64: full period, good enough for synthetic streams */
-	uint64_t z = (r->s += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
 
 static double now_s(void)
 {

@@ -36,6 +36,7 @@
 
 #include "hotness.h"
 #include "policy.h"
+#include "rng.h"
 
 #define PAGE		4096ULL
 #define WRITE_BIT	(1u << 31)
@@ -81,24 +82,6 @@ struct sim_cfg {
 	uint32_t rate_mbps;
 	uint32_t batch_pages;
 };
-
-struct rng {
-	uint64_t s;
-};
-
-static uint64_t rng_next(struct rng *r)
-{
-	uint64_t z = (r->s += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
-static double rng_unit(struct rng *r)
-{
-	return (double)(rng_next(r) >> 11) * 0x1.0p-53;
-}
 
 static void shuffle(uint32_t *a, uint32_t n, struct rng *r)
 {

@@ -45,6 +45,7 @@ if(BUILD_TESTING)
   foreach(t test_control test_stats_render)
     add_executable(${t} tests/unit/${t}.c)
     target_link_libraries(${t} PRIVATE tierd_render PkgConfig::CMOCKA)
+    target_include_directories(${t} PRIVATE tests/common)
     add_test(NAME ${t} COMMAND ${t})
   endforeach()
 

@@ -33,10 +33,11 @@ if(BUILD_TESTING)
       -fno-sanitize-recover=undefined -g -O1 -std=gnu11 -D_GNU_SOURCE
       -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
       -I${CMAKE_CURRENT_SOURCE_DIR}/daemon -I${CMAKE_CURRENT_SOURCE_DIR}/bpf
-      -I${_fuzz_dir} ${INIH_CFLAGS})
+      -I${_fuzz_dir} -I${CMAKE_CURRENT_SOURCE_DIR}/tests/common ${INIH_CFLAGS})
   set(_fuzz_libs ${INIH_LDFLAGS} -lm)
   file(GLOB _fuzz_headers ${CMAKE_CURRENT_SOURCE_DIR}/daemon/*.h
-       ${CMAKE_CURRENT_SOURCE_DIR}/bpf/tierd.h ${_fuzz_dir}/*.h)
+       ${CMAKE_CURRENT_SOURCE_DIR}/bpf/tierd.h ${_fuzz_dir}/*.h
+       ${CMAKE_CURRENT_SOURCE_DIR}/tests/common/*.h)
 
   set(_fuzz_config_src tests/fuzz/fuzz_config.c daemon/config.c)
   set(_fuzz_control_src tests/fuzz/fuzz_control.c daemon/config.c

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * A strict little JSON checker (RFC 8259 syntax), the one
- * tests/unit/test_stats_render.c uses, for the fuzz targets.
+ * A strict little JSON checker (RFC 8259 syntax), shared by the renderer
+ * unit tests (tests/unit/test_stats_render.c) and the control fuzzer.
+ * json_valid(s) is true when all of s is one JSON value.
  */
-#ifndef TIERD_FUZZ_JSON_CHECK_H
-#define TIERD_FUZZ_JSON_CHECK_H
+#ifndef TIERD_TEST_JSON_CHECK_H
+#define TIERD_TEST_JSON_CHECK_H
 
 #include <ctype.h>
 #include <stdbool.h>
