@@ -864,16 +864,19 @@ void pipeline_summary(const struct pipeline *p, char *buf, size_t len)
 		snprintf(srcs, sizeof(srcs), "none");
 
 	if (!p->tiers.tiering)
-		snprintf(buf, len, "idle: %s; sources: %s; tracking %llu processes",
+		snprintf(buf, len, "%s: %s; sources: %s; tracking %llu process%s",
+			 p->paused ? "idle, paused" : "idle",
 			 p->tiers.reason, srcs,
-			 (unsigned long long)p->cnt.tracked_pids);
+			 (unsigned long long)p->cnt.tracked_pids,
+			 p->cnt.tracked_pids == 1 ? "" : "es");
 	else
-		snprintf(buf, len, "%s: %s; sources: %s; tracking %llu processes; %llu pages promoted",
+		snprintf(buf, len, "%s: %s; sources: %s; tracking %llu process%s; %llu pages promoted",
 			 p->paused ? "paused" :
 			 p->cfg.promote_enabled ? "promoting" :
 			 "observing (promotion disabled)",
 			 p->tiers.reason, srcs,
 			 (unsigned long long)p->cnt.tracked_pids,
+			 p->cnt.tracked_pids == 1 ? "" : "es",
 			 (unsigned long long)p->cnt.promoted_pages);
 }
 

@@ -94,8 +94,8 @@ static void notify_ready(struct tierd_ctx *ctx)
 	char summary[512];
 
 	pipeline_summary(ctx->pipe, summary, sizeof(summary));
-	sd_notifyf(0, "READY=1\nSTATUS=%s%s", pipeline_paused(ctx->pipe) ?
-		   "paused: " : "", summary);
+	/* the summary says "paused" itself */
+	sd_notifyf(0, "READY=1\nSTATUS=%s", summary);
 }
 
 /* ---- pipeline event sources ---- */

@@ -1122,6 +1122,11 @@ static void test_no_tiering_scores_only(void **state)
 	assert_false(st->node[0].fast);
 	pipeline_summary(p, sum, sizeof(sum));
 	assert_non_null(strstr(sum, "idle: no slow-tier node"));
+	assert_string_equal(sum + strlen(sum) - strlen("tracking 1 process"),
+			    "tracking 1 process");
+	pipeline_set_paused(p, true);
+	pipeline_summary(p, sum, sizeof(sum));
+	assert_int_equal(strncmp(sum, "idle, paused: ", 14), 0);
 	pipeline_destroy(p);
 }
 
@@ -1129,12 +1134,17 @@ static void test_paused_moves_nothing(void **state)
 {
 	struct tierd_config cfg;
 	struct pipeline *p;
+	char sum[512];
 
 	add_proc(101, "alpha");
 	base_config(&cfg);
 	p = start(&cfg);
 	pipeline_set_paused(p, true);
 	assert_true(pipeline_paused(p));
+	/* said once: tierd.c puts this line in STATUS= as it is */
+	pipeline_summary(p, sum, sizeof(sum));
+	assert_int_equal(strncmp(sum, "paused: ", 8), 0);
+	assert_null(strstr(sum + 1, "paused"));
 	inject(101, BASE_A, 9);
 	deliver(p, T0);
 	assert_int_equal(pipeline_tick(p, T0 + 1), 0);
