@@ -72,7 +72,9 @@ struct tierd_event {
 #define TIERD_NID_NONE 0xffff
 
 /* Capacity of the tracked-tgid map; collector_set_tracked() refuses more. */
+#ifndef TIERD_TRACKED_MAX	/* unit tests shrink it to test overflow */
 #define TIERD_TRACKED_MAX 16384
+#endif
 
 /* x86 page fault error code bits (arch/x86/include/asm/trap_pf.h). */
 #define TIERD_X86_PF_PROT  (1U << 0)

@@ -23,6 +23,8 @@ if(BUILD_TESTING AND TARGET tierd_core AND TARGET tierd_config AND
   add_executable(test_pipeline tests/unit/test_pipeline.c
                  daemon/pipeline.c daemon/numa_nodes.c)
   target_include_directories(test_pipeline PRIVATE daemon bpf)
+  # a tracked-tgid map of 8 lets a test overflow it with a few processes
+  target_compile_definitions(test_pipeline PRIVATE TIERD_TRACKED_MAX=8)
   target_link_libraries(test_pipeline PRIVATE tierd_core tierd_config
                         tierd_render tierd_log PkgConfig::NUMA
                         PkgConfig::CMOCKA)

@@ -74,6 +74,7 @@ struct pipeline {
 	/* counters the pipeline owns (main-loop fields stay zero here) */
 	struct tierd_stats cnt;
 	uint64_t rearm_errors;
+	bool overflow_warned;		/* logged that the scope overflowed */
 };
 
 static uint64_t granule_bytes(const struct tierd_config *cfg)
@@ -204,6 +205,7 @@ static int scan_processes(struct pipeline *p)
 	size_t nr_old = p->nr_procs, nr = 0, cap = 0;
 	struct tracked_proc *procs = NULL;
 	pid_t *pids = NULL, *tgids = NULL;
+	size_t left_out;
 	int n, ret = 0;
 
 	if (!private_on && !sd_on)
@@ -265,10 +267,29 @@ static int scan_processes(struct pipeline *p)
 		ret = -ENOMEM;
 		goto out;
 	}
+	/*
+	 * The BPF map holds TIERD_TRACKED_MAX tgids: past that, processes
+	 * that hold slow-tier memory (the re-armed ones) go first.
+	 */
 	n = 0;
-	for (size_t i = 0; i < p->nr_procs; i++)
-		if (private_on || p->procs[i].rearm)
+	left_out = 0;
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t i = 0; i < p->nr_procs; i++) {
+			bool first = p->procs[i].rearm;
+
+			if ((pass == 0) != first || !(private_on || first))
+				continue;
+			if (n == TIERD_TRACKED_MAX) {
+				left_out++;
+				continue;
+			}
 			tgids[n++] = p->procs[i].pid;
+		}
+	/* once per episode, not once per scan */
+	if (left_out && !p->overflow_warned)
+		log_warn("%zu processes in scope, the BPF map holds %u: %zu left untracked (narrow [scope])",
+			 (size_t)n + left_out, TIERD_TRACKED_MAX, left_out);
+	p->overflow_warned = left_out > 0;
 	ret = collector_set_tracked(p->col, tgids, (size_t)n, true);
 	if (ret < 0)
 		log_warn("cannot update the tracked-process map: %s",

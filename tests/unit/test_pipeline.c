@@ -1297,6 +1297,47 @@ static void test_scope_soft_dirty_slow_users(void **state)
 	pipeline_destroy(p);
 }
 
+/*
+ * More processes in scope than the tracked map holds (8 in this test
+ * build): slow-tier users go first, the rest are cut, one warning per
+ * overflow episode, and the map is still updated.
+ */
+static void test_scope_overflow(void **state)
+{
+	struct tierd_config cfg;
+	struct pipeline *p;
+
+	W->feat.soft_dirty = true;
+	for (int i = 0; i < 12; i++)
+		add_proc(200 + i, "many");
+	W->procs[10].uses_slow = true;	/* pids 210, 211 */
+	W->procs[11].uses_slow = true;
+	base_config(&cfg);
+	p = start(&cfg);
+	assert_int_equal(W->nr_tracked, 8);
+	assert_int_equal(W->tracked[0], 210);
+	assert_int_equal(W->tracked[1], 211);
+	assert_int_equal(stats(p, T0)->tracked_pids, 8);
+	assert_int_equal(W->warnings, 1);
+	assert_non_null(strstr(W->last_warning, "4 left untracked"));
+
+	/* still over: no second warning */
+	assert_int_equal(pipeline_tick(p, T0 + 1000), 0);
+	assert_int_equal(W->set_tracked_calls, 2);
+	assert_int_equal(W->warnings, 1);
+
+	/* back under the limit, then over again: warned again */
+	for (int i = 0; i < 5; i++)
+		remove_proc(200 + i);
+	assert_int_equal(pipeline_tick(p, T0 + 2000), 0);
+	assert_int_equal(W->nr_tracked, 7);
+	for (int i = 0; i < 5; i++)
+		add_proc(200 + i, "many");
+	assert_int_equal(pipeline_tick(p, T0 + 3000), 0);
+	assert_int_equal(W->warnings, 2);
+	pipeline_destroy(p);
+}
+
 /* A reload naming a node that does not exist changes nothing. */
 static void test_reconfigure_bad_node_keeps_old(void **state)
 {
@@ -1432,6 +1473,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_promotion_disabled, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_scope_comms, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_scope_vanished_process, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_scope_overflow, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_scope_soft_dirty_slow_users, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reconfigure_bad_node_keeps_old, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reconfigure_granule, setup, teardown),
