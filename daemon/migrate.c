@@ -45,22 +45,8 @@ int migrate_query(pid_t pid, uint32_t nr, const uint64_t *addrs, int *status)
 	return ret > 0 ? 0 : ret;
 }
 
-int migrate_move(pid_t pid, uint32_t nr, const uint64_t *addrs, int node,
-		 int *status)
+int migrate_move(pid_t pid, uint32_t nr, const uint64_t *addrs,
+		 const int *nodes, int *status)
 {
-	int stack_nodes[256];
-	int *nodes = stack_nodes;
-	int ret;
-
-	if (nr > sizeof(stack_nodes) / sizeof(stack_nodes[0])) {
-		nodes = malloc(nr * sizeof(*nodes));
-		if (!nodes)
-			return -ENOMEM;
-	}
-	for (uint32_t i = 0; i < nr; i++)
-		nodes[i] = node;
-	ret = call_move_pages(pid, nr, addrs, nodes, status);
-	if (nodes != stack_nodes)
-		free(nodes);
-	return ret;
+	return call_move_pages(pid, nr, addrs, nodes, status);
 }

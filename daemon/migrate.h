@@ -13,11 +13,12 @@
 int migrate_query(pid_t pid, uint32_t nr, const uint64_t *addrs, int *status);
 
 /*
- * Move @nr pages of @pid to @node (MPOL_MF_MOVE: pages mapped only by @pid).
- * status[i] is the node the page is on afterwards or -errno.  Returns the
- * number of pages not moved (>= 0, as the syscall does) or -errno.
+ * Move page i of @nr pages of @pid to nodes[i] (MPOL_MF_MOVE: pages mapped
+ * only by @pid), in one call whatever the mix of targets.  status[i] is the
+ * node the page is on afterwards or -errno.  Returns the number of pages
+ * not moved (>= 0, as the syscall does) or -errno.
  */
-int migrate_move(pid_t pid, uint32_t nr, const uint64_t *addrs, int node,
-		 int *status);
+int migrate_move(pid_t pid, uint32_t nr, const uint64_t *addrs,
+		 const int *nodes, int *status);
 
 #endif /* TIERD_MIGRATE_H */

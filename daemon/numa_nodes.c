@@ -72,15 +72,44 @@ static int format_mask(uint64_t mask, char *buf, size_t len)
 	return 0;
 }
 
+/* Distance 0 means "unknown" (numa_distance failed): rank it last. */
+static unsigned int dist_rank(const struct numa_topology *topo, int a, int b)
+{
+	return topo->distance[a][b] ? topo->distance[a][b] : 256;
+}
+
+/* The reason line: "slow 1,2 -> fast 0" or "slow 2 -> fast 0, slow 3 -> fast 1". */
+static void describe(struct tier_choice *out)
+{
+	size_t off = 0;
+
+	for (int t = 0; t < TIERD_MAX_NODES; t++) {
+		uint64_t from = 0;
+		char list[192];
+
+		if (!(out->fast_mask & (1ULL << t)))
+			continue;
+		for (int s = 0; s < TIERD_MAX_NODES; s++)
+			if (out->target[s] == t)
+				from |= 1ULL << s;
+		format_mask(from, list, sizeof(list));
+		if (off < sizeof(out->reason))
+			off += snprintf(out->reason + off,
+					sizeof(out->reason) - off,
+					"%sslow %s -> fast %d", off ? ", " : "",
+					list, t);
+	}
+}
+
 int tier_choose(const struct numa_topology *topo,
 		const struct tierd_config *cfg, struct tier_choice *out)
 {
-	uint64_t slow, missing;
+	uint64_t slow, missing, cand;
 	char list[192];
-	int fast = -1;
 
 	memset(out, 0, sizeof(*out));
 	out->fast_node = -1;
+	memset(out->target, -1, sizeof(out->target));
 
 	if (cfg->slow_auto) {
 		/* CPU-less memory nodes: CXL expanders, compressed RAM */
@@ -98,7 +127,8 @@ int tier_choose(const struct numa_topology *topo,
 	}
 
 	if (!cfg->fast_auto) {
-		fast = cfg->fast_node;
+		int fast = cfg->fast_node;
+
 		if (fast < 0 || fast >= TIERD_MAX_NODES ||
 		    !(topo->mem_mask & (1ULL << fast))) {
 			snprintf(out->reason, sizeof(out->reason),
@@ -107,23 +137,23 @@ int tier_choose(const struct numa_topology *topo,
 			return -ENODEV;
 		}
 		slow &= ~(1ULL << fast);
-	} else if (slow) {
-		/* the node with CPUs and memory nearest to the slow tier */
-		unsigned int best = ~0U;
-		uint64_t cand = topo->mem_mask & topo->cpu_mask & ~slow;
+		for (int s = 0; s < TIERD_MAX_NODES; s++)
+			if (slow & (1ULL << s))
+				out->target[s] = (int8_t)fast;
+	} else {
+		/* each slow node: the nearest node with CPUs and memory */
+		cand = topo->mem_mask & topo->cpu_mask & ~slow;
+		for (int s = 0; s < TIERD_MAX_NODES && cand; s++) {
+			unsigned int best = ~0U;
 
-		for (int n = 0; n < TIERD_MAX_NODES; n++) {
-			unsigned int sum = 0;
-
-			if (!(cand & (1ULL << n)))
+			if (!(slow & (1ULL << s)))
 				continue;
-			for (int s = 0; s < TIERD_MAX_NODES; s++)
-				if (slow & (1ULL << s))
-					sum += topo->distance[s][n];
-			if (sum < best) {
-				best = sum;
-				fast = n;
-			}
+			for (int n = 0; n < TIERD_MAX_NODES; n++)
+				if ((cand & (1ULL << n)) &&
+				    dist_rank(topo, s, n) < best) {
+					best = dist_rank(topo, s, n);
+					out->target[s] = (int8_t)n;
+				}
 		}
 	}
 
@@ -134,16 +164,18 @@ int tier_choose(const struct numa_topology *topo,
 			 list);
 		return 0;
 	}
-	if (fast < 0) {
+	for (int s = 0; s < TIERD_MAX_NODES; s++)
+		if (out->target[s] >= 0)
+			out->fast_mask |= 1ULL << out->target[s];
+	if (!out->fast_mask) {
 		snprintf(out->reason, sizeof(out->reason),
 			 "no fast node: no node with CPUs and memory besides the slow tier");
+		memset(out->target, -1, sizeof(out->target));
 		return 0;
 	}
 	out->tiering = true;
 	out->slow_mask = slow;
-	out->fast_node = fast;
-	format_mask(slow, list, sizeof(list));
-	snprintf(out->reason, sizeof(out->reason), "slow %s -> fast %d", list,
-		 fast);
+	out->fast_node = __builtin_ctzll(out->fast_mask);
+	describe(out);
 	return 0;
 }

@@ -23,7 +23,11 @@ struct numa_topology {
 struct tier_choice {
 	bool tiering;			/* at least one slow node and a fast one */
 	uint64_t slow_mask;
-	int fast_node;			/* -1 without tiering */
+	uint64_t fast_mask;		/* every node some slow node promotes to */
+	/* the lowest node of fast_mask; -1 without tiering */
+	int fast_node;
+	/* slow node -> the fast node its folios are promoted to, else -1 */
+	int8_t target[TIERD_MAX_NODES];
 	char reason[384];		/* why tiering is off, or what was chosen */
 };
 
@@ -34,9 +38,12 @@ int numa_topology_read(struct numa_topology *topo);
 int numa_node_memory(int node, uint64_t *free_bytes, uint64_t *total_bytes);
 
 /*
- * Pure: apply [nodes] of @cfg to @topo.  Explicit nodes that do not exist or
- * have no memory are an error (-ENODEV, reason in @out->reason); `auto` with
- * nothing to tier is not (tiering = false, reason says why).
+ * Pure: apply [nodes] of @cfg to @topo.  With fast = auto, every slow node
+ * promotes to its own nearest node with CPUs and memory (a CXL expander per
+ * socket feeds that socket's DRAM); an explicit fast node takes them all.
+ * Explicit nodes that do not exist or have no memory are an error (-ENODEV,
+ * reason in @out->reason); `auto` with nothing to tier is not (tiering =
+ * false, reason says why).
  */
 int tier_choose(const struct numa_topology *topo,
 		const struct tierd_config *cfg, struct tier_choice *out);

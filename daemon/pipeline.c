@@ -68,8 +68,10 @@ struct pipeline {
 	struct hot_candidate *cand;
 	size_t cap_cand;
 	uint64_t *pages, *move;
-	int *where, *status, *owner;
+	int *where, *status, *owner, *target;
 	size_t cap_pages;
+	/* bytes each fast node can still take this pass above min_free */
+	uint64_t room[TIERD_MAX_NODES];
 
 	/* counters the pipeline owns (main-loop fields stay zero here) */
 	struct tierd_stats cnt;
@@ -382,7 +384,7 @@ static int promote_batch(struct pipeline *p, const struct promo_batch *b)
 	uint32_t per = (uint32_t)(gran / BASE_PAGE);
 	size_t nr_pages = (size_t)b->nr * per, nr_move = 0;
 	struct tracked_proc *proc = find_proc(p, b->pid);
-	int fast = p->tiers.fast_node, ret;
+	int ret;
 
 	if (grow((void **)&p->pages, &p->cap_pages, nr_pages,
 		 sizeof(*p->pages)) < 0)
@@ -404,6 +406,9 @@ static int promote_batch(struct pipeline *p, const struct promo_batch *b)
 		if (!(m = realloc(p->owner, cap * sizeof(int))))
 			return -ENOMEM;
 		p->owner = m;
+		if (!(m = realloc(p->target, cap * sizeof(int))))
+			return -ENOMEM;
+		p->target = m;
 	}
 
 	for (uint32_t i = 0; i < b->nr; i++)
@@ -417,20 +422,31 @@ static int promote_batch(struct pipeline *p, const struct promo_batch *b)
 	}
 
 	for (uint32_t i = 0; i < b->nr; i++) {
-		uint32_t on_slow = 0, on_fast = 0;
+		uint32_t queued = 0, blocked = 0, on_fast = 0;
 
 		for (uint32_t j = 0; j < per; j++) {
 			size_t k = (size_t)i * per + j;
 			int w = p->where[k];
+			int t;
 
 			if (w >= 0 && w < TIERD_MAX_NODES &&
 			    (p->tiers.slow_mask & (1ULL << w))) {
+				/* each slow node has its own fast node */
+				t = p->tiers.target[w];
+				if (p->room[t] < BASE_PAGE) {
+					p->cnt.headroom_blocked++;
+					blocked++;
+					continue;
+				}
+				p->room[t] -= BASE_PAGE;
 				p->move[nr_move] = p->pages[k];
 				p->owner[nr_move] = (int)i;
 				p->where[nr_move] = w;	/* k >= nr_move */
+				p->target[nr_move] = t;
 				nr_move++;
-				on_slow++;
-			} else if (w == fast) {
+				queued++;
+			} else if (w >= 0 && w < TIERD_MAX_NODES &&
+				   (p->tiers.fast_mask & (1ULL << w))) {
 				on_fast++;
 			} else {
 				/* nothing mapped there any more, or a third node */
@@ -444,12 +460,15 @@ static int promote_batch(struct pipeline *p, const struct promo_batch *b)
 		 * of a 2 MiB candidate whose other pages do move.
 		 */
 		p->cnt.move_status[TIERD_MOVE_ALREADY] += on_fast;
-		if (on_slow) {
+		if (queued || blocked)
 			hotness_mark_on_slow(p->hot, (uint32_t)b->pid,
 					     b->addrs[i], p->now_ms);
+		if (queued)
 			continue;
-		}
 		token_bucket_refund(&p->bucket, gran);
+		/* its target node is full: a candidate again next pass */
+		if (blocked)
+			continue;
 		if (on_fast)
 			hotness_mark_on_fast(p->hot, (uint32_t)b->pid,
 					     b->addrs[i], p->now_ms);
@@ -461,7 +480,7 @@ static int promote_batch(struct pipeline *p, const struct promo_batch *b)
 
 	p->cnt.move_calls++;
 	p->cnt.move_pages_requested += nr_move;
-	ret = migrate_move(b->pid, (uint32_t)nr_move, p->move, fast,
+	ret = migrate_move(b->pid, (uint32_t)nr_move, p->move, p->target,
 			   p->status);
 	if (ret < 0) {
 		/* owners ascend: list each candidate of the call once */
@@ -499,13 +518,13 @@ static int promote_batch(struct pipeline *p, const struct promo_batch *b)
 			if (k == nr_move)
 				break;
 			cur = o;
-			if (p->status[k] == fast) {
+			if (p->status[k] == p->target[k]) {
 				moved++;
 				p->cnt.move_status[TIERD_MOVE_OK]++;
 				p->cnt.promoted_pages++;
 				p->cnt.promoted_bytes += BASE_PAGE;
 				p->cnt.node[p->where[k]].promoted_from_pages++;
-				p->cnt.node[fast].promoted_to_pages++;
+				p->cnt.node[p->target[k]].promoted_to_pages++;
 				if (proc)
 					proc->promoted_pages++;
 			} else {
@@ -519,7 +538,8 @@ static int promote_batch(struct pipeline *p, const struct promo_batch *b)
 
 static int promote(struct pipeline *p)
 {
-	uint64_t gran = granule_bytes(&p->cfg), free_b = 0, nr_cooldown = 0;
+	uint64_t gran = granule_bytes(&p->cfg), nr_cooldown = 0;
+	uint64_t min_free = p->cfg.min_free_mb << 20, room = 0;
 	uint64_t nr_qualified = 0;
 	size_t max = MAX_CANDIDATES, nr;
 	bool rate_shaped = false;
@@ -547,15 +567,29 @@ static int promote(struct pipeline *p)
 	if (!nr)
 		return 0;
 
-	ret = numa_node_memory(p->tiers.fast_node, &free_b, NULL);
-	if (ret < 0)
-		return ret;
+	/*
+	 * Headroom per fast node.  The planner cannot know a candidate's
+	 * target before its pages are queried, so it is held to the sum of
+	 * what the targets can take (exact with one fast node) and
+	 * promote_batch() holds each page to its own target's room.
+	 */
+	for (int t = 0; t < TIERD_MAX_NODES; t++) {
+		uint64_t free_b;
+
+		if (!(p->tiers.fast_mask & (1ULL << t)))
+			continue;
+		ret = numa_node_memory(t, &free_b, NULL);
+		if (ret < 0)
+			return ret;
+		p->room[t] = free_b > min_free ? free_b - min_free : 0;
+		room += p->room[t];
+	}
 	in = (struct policy_input) {
 		.cand = p->cand,
 		.nr_cand = nr,
 		.page_bytes = gran,
-		.fast_free_bytes = free_b,
-		.min_free_bytes = p->cfg.min_free_mb << 20,
+		.fast_free_bytes = room,
+		.min_free_bytes = 0,
 		.batch_pages = p->cfg.batch_pages * BASE_PAGE / gran ?
 			       (uint32_t)(p->cfg.batch_pages * BASE_PAGE / gran) : 1,
 		.now_ms = p->now_ms,
@@ -656,6 +690,7 @@ void pipeline_destroy(struct pipeline *p)
 	free(p->where);
 	free(p->status);
 	free(p->owner);
+	free(p->target);
 	free(p);
 }
 
@@ -838,7 +873,8 @@ void pipeline_get_stats(struct pipeline *p, uint64_t now_ms,
 		*ns = p->cnt.node[i];
 		ns->present = p->topo.mem_mask & (1ULL << i);
 		ns->slow = p->tiers.tiering && (p->tiers.slow_mask & (1ULL << i));
-		ns->fast = p->tiers.tiering && p->tiers.fast_node == (int)i;
+		ns->fast = p->tiers.tiering &&
+			   (p->tiers.fast_mask & (1ULL << i));
 		if (ns->present)
 			numa_node_memory((int)i, &ns->free_bytes,
 					 &ns->total_bytes);

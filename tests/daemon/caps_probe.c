@@ -81,7 +81,7 @@ static int probe_move_pages(pid_t pid, uint64_t addr)
 
 	r = migrate_query(pid, 1, &addr, &status);
 	if (!r && status >= 0)
-		r = migrate_move(pid, 1, &addr, status, &moved);
+		r = migrate_move(pid, 1, &addr, &status, &moved);
 	printf("move_pages: pid %d: %s (page on node %d, after move %d)\n",
 	       (int)pid, r < 0 ? strerror(-r) : "ok", status, moved);
 	return r < 0 ? r : 0;

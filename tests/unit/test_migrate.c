@@ -35,7 +35,7 @@ static void test_query_and_move_own_pages(void **state)
 	char *buf = mmap(NULL, NR * PG, PROT_READ | PROT_WRITE,
 			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	uint64_t addrs[NR];
-	int status[NR];
+	int status[NR], to_node0[NR] = { 0 };
 
 	assert_ptr_not_equal(buf, MAP_FAILED);
 	madvise(buf, NR * PG, MADV_NOHUGEPAGE);
@@ -52,7 +52,7 @@ static void test_query_and_move_own_pages(void **state)
 
 	/* move to the node they are on: success, status is the node */
 	memset(status, 0x7f, sizeof(status));
-	assert_true(migrate_move(getpid(), NR - 1, addrs, 0, status) >= 0);
+	assert_true(migrate_move(getpid(), NR - 1, addrs, to_node0, status) >= 0);
 	for (int i = 0; i < NR - 1; i++)
 		assert_int_equal(status[i], 0);
 	munmap(buf, NR * PG);
@@ -81,7 +81,8 @@ static void test_vanished_process_is_esrch(void **state)
 		_exit(0);
 	waitpid(child, NULL, 0);
 	assert_int_equal(migrate_query(child, 1, &addr, &status), -ESRCH);
-	assert_int_equal(migrate_move(child, 1, &addr, 0, &status), -ESRCH);
+	assert_int_equal(migrate_move(child, 1, &addr, (int[]){ 0 }, &status),
+			 -ESRCH);
 }
 
 static void test_move_to_missing_node_fails(void **state)
@@ -92,7 +93,7 @@ static void test_move_to_missing_node_fails(void **state)
 	int status, bad = numa_max_possible_node() + 1, ret;
 
 	buf[0] = 1;
-	ret = migrate_move(getpid(), 1, &addr, bad, &status);
+	ret = migrate_move(getpid(), 1, &addr, &bad, &status);
 	/* the kernel rejects a node outside the possible set for the call */
 	assert_true(ret == -ENODEV || ret == -EINVAL);
 	munmap(buf, PG);
@@ -105,6 +106,7 @@ static void test_large_batch_uses_heap(void **state)
 			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	uint64_t *addrs = test_malloc(nr * sizeof(*addrs));
 	int *status = test_malloc(nr * sizeof(*status));
+	int *nodes = test_calloc(nr, sizeof(*nodes));	/* all node 0 */
 
 	assert_ptr_not_equal(buf, MAP_FAILED);
 	madvise(buf, nr * PG, MADV_NOHUGEPAGE);
@@ -112,11 +114,12 @@ static void test_large_batch_uses_heap(void **state)
 		buf[i * PG] = 1;
 		addrs[i] = (uintptr_t)(buf + i * PG);
 	}
-	assert_true(migrate_move(getpid(), nr, addrs, 0, status) >= 0);
+	assert_true(migrate_move(getpid(), nr, addrs, nodes, status) >= 0);
 	for (int i = 0; i < nr; i++)
 		assert_int_equal(status[i], 0);
 	test_free(addrs);
 	test_free(status);
+	test_free(nodes);
 	munmap(buf, nr * PG);
 }
 

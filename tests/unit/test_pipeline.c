@@ -60,9 +60,12 @@ struct fake_call {
 	bool move;		/* migrate_move, else migrate_query */
 	pid_t pid;
 	uint32_t nr;
-	int node;		/* target of a move */
+	int node;		/* target of a move; MIXED_TARGETS if several */
 	uint64_t *addrs;
+	int *nodes;		/* per-page targets of a move */
 };
+
+#define MIXED_TARGETS (-2)
 
 struct fake_proc {
 	pid_t pid;
@@ -324,12 +327,20 @@ int migrate_query(pid_t pid, uint32_t nr, const uint64_t *addrs, int *status)
 	return 0;
 }
 
-int migrate_move(pid_t pid, uint32_t nr, const uint64_t *addrs, int node,
-		 int *status)
+int migrate_move(pid_t pid, uint32_t nr, const uint64_t *addrs,
+		 const int *nodes, int *status)
 {
+	struct fake_call *c;
 	int not_moved = 0;
 
-	log_call(true, pid, nr, addrs, node);
+	log_call(true, pid, nr, addrs, nr ? nodes[0] : -1);
+	c = &W->calls[W->nr_calls - 1];
+	c->nodes = malloc((nr ? nr : 1) * sizeof(*nodes));
+	assert_non_null(c->nodes);
+	memcpy(c->nodes, nodes, nr * sizeof(*nodes));
+	for (uint32_t i = 1; i < nr; i++)
+		if (nodes[i] != nodes[0])
+			c->node = MIXED_TARGETS;
 	if (W->move_fail_pid == pid)
 		return W->move_fail_err;
 	for (uint32_t i = 0; i < nr; i++) {
@@ -340,8 +351,8 @@ int migrate_move(pid_t pid, uint32_t nr, const uint64_t *addrs, int node,
 			not_moved++;
 			continue;
 		}
-		pg->node = node;
-		status[i] = node;
+		pg->node = nodes[i];
+		status[i] = nodes[i];
 	}
 	return not_moved;
 }
@@ -369,8 +380,10 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	for (size_t i = 0; i < W->nr_calls; i++)
+	for (size_t i = 0; i < W->nr_calls; i++) {
 		free(W->calls[i].addrs);
+		free(W->calls[i].nodes);
+	}
 	free(W->pages);
 	free(W);
 	W = NULL;
@@ -379,8 +392,10 @@ static int teardown(void **state)
 
 static void clear_calls(void)
 {
-	for (size_t i = 0; i < W->nr_calls; i++)
+	for (size_t i = 0; i < W->nr_calls; i++) {
 		free(W->calls[i].addrs);
+		free(W->calls[i].nodes);
+	}
 	W->nr_calls = 0;
 }
 
@@ -1298,6 +1313,80 @@ static void test_scope_soft_dirty_slow_users(void **state)
 }
 
 /*
+ * Two sockets with a CXL node each (2 near 0, 3 near 1): one move call
+ * carries per-page targets, and each target node's headroom is its own.
+ */
+static void test_two_sockets(void **state)
+{
+	const uint64_t a2 = BASE_A, a3 = BASE_A + PAGE;
+	const uint64_t b2 = BASE_A + 2 * PAGE, b3 = BASE_A + 3 * PAGE;
+	struct tierd_config cfg;
+	struct tierd_stats *st;
+	struct pipeline *p;
+
+	W->topo = (struct numa_topology){
+		.numa = true, .nr_nodes = 4, .mem_mask = 0xf, .cpu_mask = 0x3,
+		.distance = { [0] = { 10, 21, 14, 32 }, [1] = { 21, 10, 32, 14 },
+			      [2] = { 14, 32, 10, 32 }, [3] = { 32, 14, 32, 10 } },
+	};
+	for (int n = 0; n < 4; n++)
+		W->free_bytes[n] = 32ULL << 30;
+	add_proc(101, "alpha");
+	base_config(&cfg);
+	cfg.min_free_mb = 1024;
+	p = start(&cfg);
+	page_of(101, a2)->node = 2;
+	page_of(101, b2)->node = 2;
+	page_of(101, a3)->node = 3;
+	page_of(101, b3)->node = 3;
+
+	inject(101, a2, 9);
+	inject(101, a3, 8);
+	deliver(p, T0);
+	assert_int_equal(pipeline_tick(p, T0 + 1), 0);
+	assert_int_equal(W->nr_calls, 2);
+	assert_false(W->calls[0].move);
+	assert_true(W->calls[1].move);
+	assert_int_equal(W->calls[1].nr, 2);
+	assert_int_equal(W->calls[1].node, MIXED_TARGETS);
+	assert_int_equal(W->calls[1].addrs[0], a2);
+	assert_int_equal(W->calls[1].nodes[0], 0);
+	assert_int_equal(W->calls[1].addrs[1], a3);
+	assert_int_equal(W->calls[1].nodes[1], 1);
+	assert_int_equal(page_of(101, a2)->node, 0);
+	assert_int_equal(page_of(101, a3)->node, 1);
+	st = stats(p, T0 + 1);
+	assert_true(st->node[0].fast && st->node[1].fast);
+	assert_true(st->node[2].slow && st->node[3].slow);
+	assert_false(st->node[2].fast || st->node[0].slow);
+	assert_int_equal(st->node[2].promoted_from_pages, 1);
+	assert_int_equal(st->node[3].promoted_from_pages, 1);
+	assert_int_equal(st->node[0].promoted_to_pages, 1);
+	assert_int_equal(st->node[1].promoted_to_pages, 1);
+
+	/* node 1 at its min_free: node 3's page waits, node 2's moves */
+	W->free_bytes[1] = 1024ULL << 20;
+	inject(101, b2, 9);
+	inject(101, b3, 9);
+	deliver(p, T0 + 2);
+	clear_calls();
+	assert_int_equal(pipeline_tick(p, T0 + 2), 0);
+	assert_call(1, true, 101, 0, (uint64_t[]){ b2 }, 1);
+	assert_int_equal(page_of(101, b3)->node, 3);
+	st = stats(p, T0 + 2);
+	assert_int_equal(st->headroom_blocked, 1);
+	assert_int_equal(st->promoted_pages, 3);
+
+	/* room again: the waiting page is still a candidate and moves */
+	W->free_bytes[1] = 32ULL << 30;
+	clear_calls();
+	assert_int_equal(pipeline_tick(p, T0 + 3), 0);
+	assert_call(1, true, 101, 1, (uint64_t[]){ b3 }, 1);
+	assert_int_equal(page_of(101, b3)->node, 1);
+	pipeline_destroy(p);
+}
+
+/*
  * More processes in scope than the tracked map holds (8 in this test
  * build): slow-tier users go first, the rest are cut, one warning per
  * overflow episode, and the map is still updated.
@@ -1474,6 +1563,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_scope_comms, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_scope_vanished_process, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_scope_overflow, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_two_sockets, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_scope_soft_dirty_slow_users, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reconfigure_bad_node_keeps_old, setup, teardown),
