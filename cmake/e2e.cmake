@@ -23,6 +23,15 @@ function(tierd_e2e_daemon_tests)
   set_tests_properties(e2e_promotion e2e_promotion_disabled_fails e2e_headroom
                        PROPERTIES LABELS e2e SKIP_RETURN_CODE 77 TIMEOUT 360
                                   RUN_SERIAL TRUE)
+  # the real unit under systemd as PID 1 in the guest
+  add_test(NAME e2e_systemd_unit
+           COMMAND ${CMAKE_SOURCE_DIR}/tests/e2e/systemd-unit.sh
+                   --unit ${CMAKE_BINARY_DIR}/tierd.service
+                   --tierd $<TARGET_FILE:tierd> --tierctl $<TARGET_FILE:tierctl>
+                   --workload $<TARGET_FILE:e2e-workload>
+                   --artifacts ${CMAKE_BINARY_DIR}/e2e-artifacts)
+  set_tests_properties(e2e_systemd_unit PROPERTIES LABELS e2e
+                       SKIP_RETURN_CODE 77 TIMEOUT 300 RUN_SERIAL TRUE)
 endfunction()
 
 add_executable(e2e-workload tests/e2e/workload.c)

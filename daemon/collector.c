@@ -50,19 +50,6 @@ struct collector {
 	uint32_t folios_max;
 };
 
-static bool tracefs_mounted(void)
-{
-	char path[128];
-	size_t i;
-
-	for (i = 0; i < sizeof(tracefs_roots) / sizeof(tracefs_roots[0]); i++) {
-		snprintf(path, sizeof(path), "%s/events", tracefs_roots[i]);
-		if (access(path, F_OK) == 0)
-			return true;
-	}
-	return false;
-}
-
 static bool tracefs_event(const char *sys, const char *name)
 {
 	char path[256];
@@ -164,7 +151,6 @@ void collector_detect(struct collector_features *f)
 		if (libbpf_get_error(vmlinux))
 			vmlinux = NULL;
 	}
-	f->tracefs = tracefs_mounted();
 	f->private_node_tp =
 		tracefs_event("node_private", "node_private_write_fault") ||
 		btf_tracepoint(vmlinux, "node_private_write_fault");
@@ -345,9 +331,7 @@ static int load_and_attach(struct collector *c, const struct tierd_config *cfg,
 		return ret;
 	}
 
-	/* tp/ resolves the tracepoint id through tracefs; raw_tp needs none */
-	bpf_program__set_autoload(skel->progs.tierd_sd_tp, sd && f->tracefs);
-	bpf_program__set_autoload(skel->progs.tierd_sd_raw, sd && !f->tracefs);
+	bpf_program__set_autoload(skel->progs.tierd_sd_raw, sd);
 	bpf_program__set_autoload(skel->progs.tierd_np_fault, np);
 	bpf_program__set_autoload(skel->progs.tierd_np_migrate,
 				  np && f->private_migrate_tp);
@@ -364,13 +348,10 @@ static int load_and_attach(struct collector *c, const struct tierd_config *cfg,
 	}
 
 	if (sd) {
-		c->sd_prog = f->tracefs ? skel->progs.tierd_sd_tp :
-					  skel->progs.tierd_sd_raw;
+		c->sd_prog = skel->progs.tierd_sd_raw;
 		ret = attach(c, TIERD_SRC_SOFT_DIRTY, cfg->src_soft_dirty,
-			     c->sd_prog,
-			     f->tracefs ? &skel->links.tierd_sd_tp :
-					  &skel->links.tierd_sd_raw,
-			     err, errlen);
+			     c->sd_prog, &skel->links.tierd_sd_raw, err,
+			     errlen);
 		if (ret)
 			return ret;
 		if (c->active[TIERD_SRC_SOFT_DIRTY])

@@ -29,11 +29,6 @@ struct collector_features {
 	bool page_fault_user_tp;	/* exceptions:page_fault_user */
 	bool soft_dirty;		/* clear_refs=4 really clears soft-dirty */
 	bool bpf_stats;			/* kernel.bpf_stats_enabled = 1 */
-	/*
-	 * tracefs is mounted, so tp/ programs can resolve tracepoint ids;
-	 * without it the soft-dirty source attaches as raw_tp instead.
-	 */
-	bool tracefs;
 };
 
 /* Probe the running kernel; never fails, missing things are false. */

@@ -9,7 +9,6 @@
  * clear_refs; the BPF side cannot tell the difference.
  */
 #include <errno.h>
-#include <sched.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -18,7 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/mount.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -169,7 +167,7 @@ static struct tierd_source_stats sd_stats(struct collector *c)
 	return st[TIERD_SRC_SOFT_DIRTY];
 }
 
-static void collect(bool tracefs)
+static void collect(void)
 {
 	struct collector_features f;
 	struct tierd_config cfg;
@@ -199,7 +197,6 @@ static void collect(bool tracefs)
 	assert_true(f.page_fault_user_tp);
 	/* force the source this kernel cannot re-arm */
 	f.soft_dirty = true;
-	f.tracefs = tracefs;
 
 	/* run-time accounting for as long as the fd is open */
 	stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
@@ -213,9 +210,7 @@ static void collect(bool tracefs)
 	assert_false(collector_source_active(c, TIERD_SRC_PRIVATE_NODE));
 	assert_true(collector_ring_fd(c) >= 0);
 	before = sd_stats(c);
-	assert_string_equal(before.state, tracefs ?
-			    "active (tp/exceptions/page_fault_user)" :
-			    "active (raw_tp/page_fault_user)");
+	assert_string_equal(before.state, "active (raw_tp/page_fault_user)");
 
 	/* tracked child: exactly its hot pages come back, once each */
 	region = region_new(&reg);
@@ -323,30 +318,6 @@ static void collect(bool tracefs)
 	free(sink);
 }
 
-static void test_collect_raw_tp(void **state)
-{
-	collect(false);
-}
-
-/*
- * tp/ finds its tracepoint id in tracefs.  Mount it in a private mount
- * namespace when the host has not, so the host is left as it was.
- */
-static void test_collect_tp(void **state)
-{
-	if (access("/sys/kernel/tracing/events", F_OK) &&
-	    access("/sys/kernel/debug/tracing/events", F_OK)) {
-		assert_int_equal(unshare(CLONE_NEWNS), 0);
-		assert_int_equal(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE,
-				       NULL), 0);
-		if (mount("tracefs", "/sys/kernel/tracing", "tracefs", 0,
-			  NULL))
-			fail_msg("mounting tracefs on /sys/kernel/tracing: %s",
-				 strerror(errno));
-	}
-	collect(true);
-}
-
 static int group_setup(void **state)
 {
 	const char *why = NULL;
@@ -362,25 +333,17 @@ static int group_setup(void **state)
 	return 0;
 }
 
-static void run_raw_tp(void **state)
+static void run_collect(void **state)
 {
 	if (*state)
 		skip();
-	test_collect_raw_tp(state);
-}
-
-static void run_tp(void **state)
-{
-	if (*state)
-		skip();
-	test_collect_tp(state);
+	collect();
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(run_raw_tp),
-		cmocka_unit_test(run_tp),
+		cmocka_unit_test(run_collect),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, NULL);

@@ -60,7 +60,6 @@ static struct fixture *fixture_new(uint32_t rb_bytes)
 	fx.self = getpid();
 	fx.skel = tierd_bpf__open();
 	assert_non_null(fx.skel);
-	bpf_program__set_autoload(fx.skel->progs.tierd_sd_tp, false);
 	bpf_program__set_autoload(fx.skel->progs.tierd_sd_raw, false);
 	assert_int_equal(bpf_map__set_max_entries(fx.skel->maps.folios, 4096),
 			 0);
