@@ -147,14 +147,36 @@ for n in "${names[@]}"; do
 	esac
 done
 
+# BENCH-MIGRATE key=value lines -> one row per mode, beside memcpy.
+migrate_table() {
+	awk '/^BENCH-MIGRATE /{
+		for (i = 2; i <= NF; i++) {
+			eq = index($i, "=")
+			v[substr($i, 1, eq - 1)] = substr($i, eq + 1)
+		}
+		m[++n] = v["mode"]; r[n] = v["mib_per_s"]; u[n] = v["units_per_s"]
+		c[n] = v["calls"]; f[n] = v["failed"]; nt[n] = v["note"]
+		if (v["mode"] == "memcpy") base = v["mib_per_s"]
+		delete v
+	}
+	END {
+		printf "%-14s %10s %10s %14s %8s %7s  %s\n", "mode", "MiB/s",
+		       "vs memcpy", "pages|THPs/s", "calls", "failed", "note"
+		for (i = 1; i <= n; i++)
+			printf "%-14s %10.1f %10.3f %14s %8s %7s  %s\n", m[i], r[i],
+			       base ? r[i] / base : 0, u[i], c[i], f[i], nt[i]
+	}'
+}
+
 if [ "$migrate" = 1 ]; then
 	[ -x "$build/migrate_bench" ] || { echo "guest_compare: $build/migrate_bench missing" >&2; exit 1; }
 	echo
-	echo "migrate_bench in the guest (node 1 -> node 0, TCG):"
+	echo "migrate_bench in the guest (node 1 -> node 0, TCG, 64 MiB, best of 3):"
 	"$run" --scenario exec "${bins[@]}" --add-bin "$build/migrate_bench" \
-		--exec "migrate_bench --size-mb 64 --reps 3" 2>&1 | grep '^BENCH-MIGRATE'
+		--exec "migrate_bench --size-mb 64 --reps 3" 2>&1 | migrate_table
+	echo
 	echo "migrate_bench on the host ($(numactl --hardware 2>/dev/null | head -n 1)):"
-	"$build/migrate_bench" --size-mb 64 --reps 3
+	"$build/migrate_bench" --size-mb 64 --reps 3 | migrate_table
 fi
 echo
 echo "logs: $out"
