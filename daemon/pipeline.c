@@ -122,6 +122,9 @@ static struct tracked_proc *find_proc(struct pipeline *p, pid_t pid)
 {
 	struct tracked_proc key = { .pid = pid };
 
+	/* bsearch() wants a non-NULL array even when it is empty */
+	if (!p->nr_procs)
+		return NULL;
 	return bsearch(&key, p->procs, p->nr_procs, sizeof(key), cmp_proc);
 }
 
@@ -235,8 +238,9 @@ static int scan_processes(struct pipeline *p)
 			goto out;
 		}
 		cur = &procs[nr++];
-		prev = bsearch(&(struct tracked_proc){ .pid = pids[i] }, old,
-			       nr_old, sizeof(*old), cmp_proc);
+		prev = nr_old ? bsearch(&(struct tracked_proc){ .pid = pids[i] },
+					old, nr_old, sizeof(*old), cmp_proc) :
+				NULL;
 		if (prev)
 			*cur = *prev;	/* keep its counters */
 		else
@@ -246,11 +250,13 @@ static int scan_processes(struct pipeline *p)
 		cur->rearm = sd_on && want_rearm(p, cur);
 	}
 	/* /proc lists in pid order, but do not rely on it */
-	qsort(procs, nr, sizeof(*procs), cmp_proc);
+	if (nr)
+		qsort(procs, nr, sizeof(*procs), cmp_proc);
 
 	/* processes that left the scope or exited: forget their folios */
 	for (size_t i = 0; i < nr_old; i++)
-		if (!bsearch(&old[i], procs, nr, sizeof(*procs), cmp_proc))
+		if (!nr || !bsearch(&old[i], procs, nr, sizeof(*procs),
+				    cmp_proc))
 			hotness_forget_tgid(p->hot, (uint32_t)old[i].pid);
 
 	free(p->procs);
