@@ -93,10 +93,7 @@ numa-balancing|oracle|migratepages|exec) needs_tierd=0 ;;
 *) echo "run-e2e: --scenario: unknown scenario '$scenario'" >&2; exit 2 ;;
 esac
 
-skip() {
-	echo "SKIP: $*"
-	exit 77
-}
+. "$(dirname "$0")/guest-lib.sh"
 
 need_exe() {	# need_exe OPTION PATH
 	if [ -z "$2" ]; then
@@ -112,16 +109,7 @@ if [ $needs_tierd = 1 ]; then
 	need_exe --tierctl "$tierctl_bin"
 fi
 
-command -v qemu-system-x86_64 >/dev/null || skip "qemu-system-x86_64 not installed (scripts/install-deps.sh)"
-command -v cpio >/dev/null || skip "cpio not installed"
-command -v jq >/dev/null || skip "jq not installed (scripts/install-deps.sh)"
-busybox=$(command -v busybox) || skip "busybox-static not installed"
-ldd "$busybox" >/dev/null 2>&1 && skip "$busybox is dynamically linked; install busybox-static"
-if [ -z "$kernel" ]; then
-	kernel=$(ls -1 /boot/vmlinuz-* 2>/dev/null | sort -V | tail -n 1)
-	[ -n "$kernel" ] || skip "no guest kernel in /boot (linux-image-amd64)"
-fi
-[ -r "$kernel" ] || skip "guest kernel $kernel is not readable"
+guest_need_tools
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/tierd-e2e.XXXXXX") || exit 1
 root=$work/root
@@ -234,46 +222,8 @@ build_initramfs || { echo "FAIL: could not build the initramfs in $work"; exit 1
 
 # ---- boot -----------------------------------------------------------------
 
-accel=tcg
-[ "${E2E_ACCEL:-}" = kvm ] && accel=kvm
-qemu_args=(
-	-accel "$accel" -smp 2 -m 2G -display none -monitor none -no-reboot
-	-object memory-backend-ram,id=m0,size=1G
-	-object memory-backend-ram,id=m1,size=1G
-	-numa node,nodeid=0,cpus=0-1,memdev=m0
-	-numa node,nodeid=1,memdev=m1
-	-numa dist,src=0,dst=1,val=20
-	-kernel "$kernel" -initrd "$work/initramfs.gz"
-	-append "console=ttyS0 panic=-1 oops=panic loglevel=4 transparent_hugepage=madvise"
-	-serial "file:$log"
-)
-if [ "$accel" = tcg ]; then qemu_args+=(-cpu max); else qemu_args+=(-cpu host); fi
-
-echo "run-e2e: scenario=$scenario kernel=$kernel accel=$accel timeout=${timeout_s}s"
-start_s=$(date +%s)
-qemu-system-x86_64 "${qemu_args[@]}" </dev/null >"$work/qemu.out" 2>&1 &
-qemu_pid=$!
-tail_pid=
-if [ "$verbose" = 1 ]; then
-	tail -F "$log" 2>/dev/null &
-	tail_pid=$!
-fi
-timed_out=0
-while kill -0 "$qemu_pid" 2>/dev/null; do
-	if [ $(( $(date +%s) - start_s )) -ge "$timeout_s" ]; then
-		timed_out=1
-		kill "$qemu_pid" 2>/dev/null
-		sleep 2
-		kill -KILL "$qemu_pid" 2>/dev/null
-		break
-	fi
-	sleep 1
-done
-wait "$qemu_pid" 2>/dev/null
-qemu_rc=$?
-qemu_pid=
-[ -n "$tail_pid" ] && kill "$tail_pid" 2>/dev/null
-elapsed_s=$(( $(date +%s) - start_s ))
+echo "run-e2e: scenario=$scenario kernel=$kernel accel=${E2E_ACCEL:-tcg} timeout=${timeout_s}s"
+guest_boot
 else
 	cp "$judge_log" "$log" || exit 2
 	timed_out=0 qemu_rc=0 elapsed_s=0

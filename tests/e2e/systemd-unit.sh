@@ -64,27 +64,13 @@ done
 [ -n "$unit" ] && [ -r "$unit" ] ||
 	{ echo "systemd-unit: --unit: '$unit' is not a readable unit file" >&2; exit 2; }
 
-skip() {
-	echo "SKIP: $*"
-	exit 77
-}
-
-command -v qemu-system-x86_64 >/dev/null || skip "qemu-system-x86_64 not installed (scripts/install-deps.sh)"
-command -v cpio >/dev/null || skip "cpio not installed"
-command -v jq >/dev/null || skip "jq not installed (scripts/install-deps.sh)"
-busybox=$(command -v busybox) || skip "busybox-static not installed"
-ldd "$busybox" >/dev/null 2>&1 && skip "$busybox is dynamically linked; install busybox-static"
+. "$(dirname "$0")/guest-lib.sh"
+guest_need_tools
 sd=/lib/systemd/systemd
 [ -x "$sd" ] || skip "no $sd on this host (systemd)"
 for b in /lib/systemd/systemd-journald "$(command -v systemctl)" "$(command -v journalctl)"; do
 	[ -x "$b" ] || skip "systemd tool '$b' missing on this host"
 done
-if [ -z "$kernel" ]; then
-	kernel=$(ls -1 /boot/vmlinuz-* 2>/dev/null | sort -V | tail -n 1)
-	[ -n "$kernel" ] || skip "no guest kernel in /boot (linux-image-amd64)"
-fi
-[ -r "$kernel" ] || skip "guest kernel $kernel is not readable"
-
 # Where the unit runs tierd from, and the capability mask it promises.
 exec_start=$(sed -n 's/^ExecStart=\([^ ]*\).*/\1/p' "$unit" | head -n 1)
 case "$exec_start" in
@@ -393,46 +379,8 @@ build_root || { echo "FAIL: could not build the initramfs in $work"; exit 1; }
 
 # ---- boot -------------------------------------------------------------------
 
-accel=tcg
-[ "${E2E_ACCEL:-}" = kvm ] && accel=kvm
-qemu_args=(
-	-accel "$accel" -smp 2 -m 2G -display none -monitor none -no-reboot
-	-object memory-backend-ram,id=m0,size=1G
-	-object memory-backend-ram,id=m1,size=1G
-	-numa node,nodeid=0,cpus=0-1,memdev=m0
-	-numa node,nodeid=1,memdev=m1
-	-numa dist,src=0,dst=1,val=20
-	-kernel "$kernel" -initrd "$work/initramfs.gz"
-	-append "console=ttyS0 panic=-1 oops=panic loglevel=4 transparent_hugepage=madvise rdinit=/usr/lib/systemd/systemd systemd.unit=sdu.target systemd.show_status=0"
-	-serial "file:$log"
-)
-if [ "$accel" = tcg ]; then qemu_args+=(-cpu max); else qemu_args+=(-cpu host); fi
-
-echo "systemd-unit: kernel=$kernel accel=$accel timeout=${timeout_s}s tierd at $exec_start, cap mask $cap_hex"
-start_s=$(date +%s)
-qemu-system-x86_64 "${qemu_args[@]}" </dev/null >"$work/qemu.out" 2>&1 &
-qemu_pid=$!
-tail_pid=
-if [ "$verbose" = 1 ]; then
-	tail -F "$log" 2>/dev/null &
-	tail_pid=$!
-fi
-timed_out=0
-while kill -0 "$qemu_pid" 2>/dev/null; do
-	if [ $(( $(date +%s) - start_s )) -ge "$timeout_s" ]; then
-		timed_out=1
-		kill "$qemu_pid" 2>/dev/null
-		sleep 2
-		kill -KILL "$qemu_pid" 2>/dev/null
-		break
-	fi
-	sleep 1
-done
-wait "$qemu_pid" 2>/dev/null
-qemu_rc=$?
-qemu_pid=
-[ -n "$tail_pid" ] && kill "$tail_pid" 2>/dev/null
-elapsed_s=$(( $(date +%s) - start_s ))
+echo "systemd-unit: kernel=$kernel accel=${E2E_ACCEL:-tcg} timeout=${timeout_s}s tierd at $exec_start, cap mask $cap_hex"
+guest_boot "rdinit=/usr/lib/systemd/systemd systemd.unit=sdu.target systemd.show_status=0"
 
 # ---- judge ------------------------------------------------------------------
 
