@@ -26,10 +26,31 @@ guest_need_tools() {
 	[ -r "$kernel" ] || skip "guest kernel $kernel is not readable"
 }
 
+# guest_workdir PROG PREFIX: a fresh $work (with $root and $log in it),
+# removed at exit unless $keep=1, with a still-running qemu killed.
+guest_workdir() {
+	guest_prog=$1
+	work=$(mktemp -d "${TMPDIR:-/tmp}/$2.XXXXXX") || exit 1
+	root=$work/root
+	log=$work/console.log
+	qemu_pid=
+	trap guest_cleanup EXIT
+	trap 'exit 1' INT TERM
+}
+
+guest_cleanup() {
+	[ -n "$qemu_pid" ] && kill "$qemu_pid" 2>/dev/null
+	if [ "${keep:-0}" = 1 ]; then
+		echo "$guest_prog: kept $work"
+	else
+		rm -rf "$work"
+	fi
+}
+
 # guest_boot EXTRA_CMDLINE: boot $kernel with $work/initramfs.gz, serial
 # console to $log, killed after $timeout_s; with $verbose=1 the console is
 # followed on stdout.  Sets qemu_rc, timed_out and elapsed_s; $qemu_pid
-# holds the pid while it runs so the caller's cleanup can kill it.
+# holds the pid while it runs so guest_cleanup can kill it.
 guest_boot() {
 	local accel=tcg tail_pid= start_s
 	local -a args

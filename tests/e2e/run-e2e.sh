@@ -111,20 +111,7 @@ fi
 
 guest_need_tools
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/tierd-e2e.XXXXXX") || exit 1
-root=$work/root
-log=$work/console.log
-qemu_pid=
-cleanup() {
-	[ -n "$qemu_pid" ] && kill "$qemu_pid" 2>/dev/null
-	if [ "$keep" = 1 ]; then
-		echo "run-e2e: kept $work"
-	else
-		rm -rf "$work"
-	fi
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
+guest_workdir run-e2e tierd-e2e
 
 # ---- initramfs ------------------------------------------------------------
 

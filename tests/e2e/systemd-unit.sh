@@ -98,20 +98,7 @@ for c in $caps_line; do
 done
 cap_hex=$(printf '%016x' "$cap_mask")
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/tierd-sdu.XXXXXX") || exit 1
-root=$work/root
-log=$work/console.log
-qemu_pid=
-cleanup() {
-	[ -n "$qemu_pid" ] && kill "$qemu_pid" 2>/dev/null
-	if [ "$keep" = 1 ]; then
-		echo "systemd-unit: kept $work"
-	else
-		rm -rf "$work"
-	fi
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
+guest_workdir systemd-unit tierd-sdu
 
 # ---- guest root -------------------------------------------------------------
 
