@@ -26,6 +26,25 @@ guest_need_tools() {
 	[ -r "$kernel" ] || skip "guest kernel $kernel is not readable"
 }
 
+# Where a host file goes in the guest root: the same path, unless the
+# caller redefines this (systemd-unit.sh maps into its usr-merged root).
+guest_path() {
+	echo "$1"
+}
+
+# copy_with_libs SRC [DEST]: install SRC into $root at DEST (default its
+# guest_path), with every shared library ldd names for it.
+copy_with_libs() {
+	local bin=$1 dest=${2:-$(guest_path "$1")} lib
+	install -D -m 0755 "$bin" "$root$dest" || return 1
+	# ldd prints "name => /path (addr)" and "/lib64/ld-linux... (addr)"
+	for lib in $(ldd "$bin" 2>/dev/null | awk '/=> \// { print $3 } /^\t\// { print $1 }'); do
+		[ -e "$root$(guest_path "$lib")" ] && continue
+		install -D -m 0755 "$(readlink -f "$lib")" \
+			"$root$(guest_path "$lib")" || return 1
+	done
+}
+
 # guest_workdir PROG PREFIX: a fresh $work (with $root and $log in it),
 # removed at exit unless $keep=1, with a still-running qemu killed.
 guest_workdir() {

@@ -115,16 +115,6 @@ guest_workdir run-e2e tierd-e2e
 
 # ---- initramfs ------------------------------------------------------------
 
-copy_with_libs() {
-	local bin=$1 dest=$2 lib
-	install -D -m 0755 "$bin" "$root/$dest" || return 1
-	# ldd prints "name => /path (addr)" and "/lib64/ld-linux... (addr)"
-	for lib in $(ldd "$bin" 2>/dev/null | awk '/=> \// { print $3 } /^\t\// { print $1 }'); do
-		[ -e "$root$lib" ] && continue
-		install -D -m 0755 "$(readlink -f "$lib")" "$root$lib" || return 1
-	done
-}
-
 build_initramfs() {
 	mkdir -p "$root"/{bin,sbin,proc,sys,dev,run,tmp,e2e/bin,etc} || return 1
 	cp "$busybox" "$root/bin/busybox" || return 1

@@ -104,21 +104,12 @@ guest_workdir systemd-unit tierd-sdu
 
 # Copies keep the host's usr-merged paths; /bin, /sbin, /lib, /lib64 are
 # symlinks into /usr in the guest too.
-usr_path() {
+guest_path() {
 	case "$1" in
 	/usr/*) echo "$1" ;;
 	/bin/*|/sbin/*|/lib/*|/lib64/*) echo "/usr$1" ;;
 	*) echo "$1" ;;
 	esac
-}
-
-copy_with_libs() {	# copy_with_libs SRC [DEST]
-	local bin=$1 dest=${2:-$(usr_path "$1")} lib
-	install -D -m 0755 "$bin" "$root$dest" || return 1
-	for lib in $(ldd "$bin" 2>/dev/null | awk '/=> \// { print $3 } /^\t\// { print $1 }'); do
-		[ -e "$root$(usr_path "$lib")" ] && continue
-		install -D -m 0755 "$(readlink -f "$lib")" "$root$(usr_path "$lib")" || return 1
-	done
 }
 
 build_root() {
