@@ -19,8 +19,8 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 
-#include "collector.h"
-#include "log.h"
+#include "sources/collector.h"
+#include "lib/log.h"
 
 #define PG 4096UL
 #define REGION_PAGES 256

@@ -22,9 +22,9 @@
 #include <time.h>
 
 #include <linux/types.h>
-#include "tierd.h"
-#include "hotness.h"
-#include "policy.h"
+#include "bpf/tierd.h"
+#include "core/hotness.h"
+#include "core/policy.h"
 #include "rng.h"
 
 #define CHUNK		65536

@@ -34,8 +34,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hotness.h"
-#include "policy.h"
+#include "core/hotness.h"
+#include "core/policy.h"
 #include "rng.h"
 
 #define PAGE		4096ULL

@@ -20,8 +20,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "config.h"		/* TIERD_DEFAULT_SOCKET */
-#include "control_proto.h"
+#include "config/config.h"		/* TIERD_DEFAULT_SOCKET */
+#include "control/control_proto.h"
 
 enum { EXIT_ERROR_REPLY = 1, EXIT_USAGE = 2, EXIT_NO_DAEMON = 3 };
 

@@ -24,11 +24,11 @@
 #include <systemd/sd-daemon.h>
 #include <systemd/sd-event.h>
 
-#include "config.h"
-#include "control.h"
-#include "log.h"
-#include "pipeline.h"
-#include "stats_render.h"
+#include "config/config.h"
+#include "control/server.h"
+#include "lib/log.h"
+#include "pipeline/pipeline.h"
+#include "stats/stats_render.h"
 
 #define TIERD_FOLIOS_MAX 100
 /* sd-event's default timer slack is 250 ms, longer than a short tick. */

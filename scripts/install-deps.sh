@@ -5,7 +5,7 @@ set -euo pipefail
 
 build_pkgs=(
 	build-essential cmake pkg-config
-	clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev
+	clang llvm libclang-rt-14-dev bpftool libbpf-dev libelf-dev zlib1g-dev groff-base
 	libnuma-dev libsystemd-dev libinih-dev libcmocka-dev
 )
 test_pkgs=(

@@ -23,7 +23,7 @@
 #include <cmocka.h>
 #include <bpf/bpf.h>
 
-#include "collector.h"
+#include "sources/collector.h"
 
 #define K		4	/* write rounds of a hot page = threshold */
 #define NPAGES		32	/* hot, cold, read-only, untouched, by i % 4 */

@@ -18,7 +18,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "tierd.h"
+#include "bpf/tierd.h"
 #include "tierd.skel.h"
 
 #define MAX_EVENTS 256

@@ -17,9 +17,9 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "collector.h"
-#include "log.h"
-#include "migrate.h"
+#include "sources/collector.h"
+#include "lib/log.h"
+#include "os/migrate.h"
 
 #define NOBODY 65534
 

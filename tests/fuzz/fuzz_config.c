@@ -21,7 +21,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "config.h"
+#include "config/config.h"
 
 #define NAME "fuzz.conf"
 #define FORMAT_MAX (256 * 1024)

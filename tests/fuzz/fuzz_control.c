@@ -22,10 +22,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config.h"
-#include "control_proto.h"
+#include "config/config.h"
+#include "control/control_proto.h"
 #include "json_check.h"
-#include "stats_render.h"
+#include "stats/stats_render.h"
 
 #define FOLIOS_MAX 100		/* TIERD_FOLIOS_MAX in tierd.c */
 #define STATS_GID 4242

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "control_proto.h"
+#include "control/control_proto.h"
 
 static int parse(const char *s, struct ctl_request *req, char *err,
 		 size_t errlen)

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <cmocka.h>
 
-#include "hotness.h"
+#include "core/hotness.h"
 
 #define W 1000		/* window_ms in most tests */
 #define PG 0x1000ULL

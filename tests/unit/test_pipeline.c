@@ -1,18 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Unit tests for the promotion pipeline (daemon/pipeline.c).
+ * Unit tests for the promotion pipeline (daemon/pipeline/).
  *
- * The real pipeline.c, hotness.c, policy.c and numa_nodes.c's tier_choose()
- * run unchanged; only the thin syscall edges are fakes driven by the test:
+ * The real pipeline and the pure core (hotness, policy, tier choice) run
+ * unchanged; only the thin edges are fakes driven by the test:
  *
- * - collector_*, migrate_* and procfs_* by link-time substitution: their
- *   real modules (collector.c, migrate.c, procfs.c) are not linked at all.
- *   Nothing else in them is wanted, and collector.c would drag in libbpf and
- *   the skeleton, so defining the whole narrow interface here is simpler
- *   than wrapping each symbol.
- * - numa_topology_read() and numa_node_memory() with -Wl,--wrap: they share
- *   numa_nodes.c with the pure tier_choose(), which must stay real.
- * - tierd_log() with -Wl,--wrap, to count the warnings pipeline.c logs.
+ * - collector_*, migrate_*, procfs_* and numa_* by link-time substitution:
+ *   their real modules (sources/, os/) are not linked at all.  Nothing else
+ *   in them is wanted, and the sources would drag in libbpf and the
+ *   skeleton, so defining the whole narrow interface here is simpler than
+ *   wrapping each symbol.
+ * - tierd_log() with -Wl,--wrap, to count the warnings the pipeline logs.
  *
  * The fakes have no context argument to carry state (their signatures are
  * the real modules'), so they reach the test's world through one pointer set
@@ -30,13 +28,13 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "collector.h"
-#include "config.h"
-#include "log.h"
-#include "migrate.h"
-#include "numa_nodes.h"
-#include "pipeline.h"
-#include "procfs.h"
+#include "sources/collector.h"
+#include "config/config.h"
+#include "lib/log.h"
+#include "os/migrate.h"
+#include "os/numa_nodes.h"
+#include "pipeline/pipeline.h"
+#include "os/procfs.h"
 
 #define PAGE		4096ULL
 #define T0		100000ULL	/* ms: any start time works */
@@ -111,20 +109,16 @@ struct world {
 
 static struct world *W;
 
-int __wrap_numa_topology_read(struct numa_topology *topo);
-int __wrap_numa_node_memory(int node, uint64_t *free_bytes,
-			    uint64_t *total_bytes);
 void __wrap_tierd_log(int prio, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
-int __wrap_numa_topology_read(struct numa_topology *topo)
+int numa_topology_read(struct numa_topology *topo)
 {
 	*topo = W->topo;
 	return 0;
 }
 
-int __wrap_numa_node_memory(int node, uint64_t *free_bytes,
-			    uint64_t *total_bytes)
+int numa_node_memory(int node, uint64_t *free_bytes, uint64_t *total_bytes)
 {
 	if (node < 0 || node >= (int)W->topo.nr_nodes)
 		return -ENODEV;

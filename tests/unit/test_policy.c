@@ -8,7 +8,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "policy.h"
+#include "core/policy.h"
 
 #define PAGE 4096ULL
 

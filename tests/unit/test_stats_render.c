@@ -11,9 +11,9 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "control_proto.h"	/* CTL_REPLY_MAX */
-#include "json.h"
-#include "stats_render.h"
+#include "control/control_proto.h"	/* CTL_REPLY_MAX */
+#include "lib/json.h"
+#include "stats/stats_render.h"
 
 #include "json_check.h"
 

@@ -1,0 +1,606 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Control socket server.
+ *
+ * SOCK_SEQPACKET rather than SOCK_STREAM: every send() is one message and
+ * every recv() returns one whole message, so a request and a reply need no
+ * length prefix or delimiter scanning and a half-sent request can never be
+ * mistaken for a complete one.  Oversized requests show up as MSG_TRUNC.
+ *
+ * Peer credentials come from SO_PEERCRED and SO_PEERGROUPS (Linux 4.13):
+ * both are the credentials the kernel captured at connect(), so unlike
+ * reading /proc/<pid>/status there is no race with the peer exiting and its
+ * pid being reused, and unlike getgrouplist() there is no NSS lookup (which
+ * may block on LDAP) inside the event loop; it also reflects the groups the
+ * process really holds, not what the user database says.
+ *
+ * Nothing here ever blocks the loop: sockets are non-blocking, a client
+ * that cannot take its reply at once is dropped, an idle client is dropped
+ * after CONTROL_IDLE_TIMEOUT_MS.
+ */
+#include <errno.h>
+#include <grp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "control/server.h"
+#include "lib/log.h"
+
+struct control_client {
+	struct control_server *srv;
+	struct control_client *next;
+	struct control_client *prev;
+	int fd;
+	sd_event_source *io;
+	sd_event_source *timer;
+	pid_t pid;
+	uid_t uid;
+	enum ctl_access access;
+};
+
+struct control_server {
+	sd_event *event;
+	int fd;
+	sd_event_source *listen_src;
+	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	bool have_group;
+	gid_t gid;
+	control_handler_fn handler;
+	void *handler_ctx;
+	struct control_counters *counters;
+	unsigned int nr_clients;
+	struct control_client *clients;
+	char *reply;			/* CTL_REPLY_MAX bytes, one reply at a time */
+};
+
+int control_resolve_group(const char *group, bool *have_group, gid_t *gid,
+			  char *err, size_t errlen)
+{
+	struct group gr, *res = NULL;
+	char buf[4096];
+	int r;
+
+	if (!group[0]) {
+		*have_group = false;
+		*gid = 0;
+		return 0;
+	}
+	r = getgrnam_r(group, &gr, buf, sizeof(buf), &res);
+	if (r || !res) {
+		snprintf(err, errlen, "stats_group '%s': %s", group,
+			 r ? strerror(r) : "no such group");
+		return r ? -r : -ENOENT;
+	}
+	*have_group = true;
+	*gid = res->gr_gid;
+	return 0;
+}
+
+static int mkdir_parents(const char *path, char *err, size_t errlen)
+{
+	char dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	char *p;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	p = strrchr(dir, '/');
+	if (!p || p == dir)
+		return 0;
+	*p = '\0';
+	for (p = dir + 1; ; p++) {
+		if (*p != '/' && *p != '\0')
+			continue;
+		char c = *p;
+
+		*p = '\0';
+		if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
+			int e = errno;
+
+			snprintf(err, errlen, "cannot create directory %s: %s",
+				 dir, strerror(e));
+			return -e;
+		}
+		*p = c;
+		if (!c)
+			break;
+	}
+	return 0;
+}
+
+/*
+ * A socket file left by a crashed tierd is removed; one somebody listens on
+ * is not, so two daemons never fight over the path.
+ */
+static int remove_stale(const struct sockaddr_un *sa, char *err, size_t errlen)
+{
+	struct stat st;
+	int fd, r, e;
+
+	if (lstat(sa->sun_path, &st) < 0) {
+		if (errno == ENOENT)
+			return 0;
+		e = errno;
+		snprintf(err, errlen, "cannot stat %s: %s", sa->sun_path,
+			 strerror(e));
+		return -e;
+	}
+	if (!S_ISSOCK(st.st_mode)) {
+		snprintf(err, errlen, "%s exists and is not a socket; "
+			 "refusing to replace it", sa->sun_path);
+		return -EEXIST;
+	}
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0) {
+		e = errno;
+		snprintf(err, errlen, "socket: %s", strerror(e));
+		return -e;
+	}
+	r = connect(fd, (const struct sockaddr *)sa, sizeof(*sa));
+	e = errno;
+	close(fd);
+	if (r == 0 || e == EAGAIN) {
+		snprintf(err, errlen, "another tierd is already listening on "
+			 "%s", sa->sun_path);
+		return -EADDRINUSE;
+	}
+	if (e == EPROTOTYPE) {
+		snprintf(err, errlen, "%s is in use by another program (not a "
+			 "SOCK_SEQPACKET socket)", sa->sun_path);
+		return -EADDRINUSE;
+	}
+	if (e != ECONNREFUSED) {
+		snprintf(err, errlen, "cannot probe %s: %s", sa->sun_path,
+			 strerror(e));
+		return -e;
+	}
+	log_info("removing stale control socket %s", sa->sun_path);
+	if (unlink(sa->sun_path) < 0 && errno != ENOENT) {
+		e = errno;
+		snprintf(err, errlen, "cannot remove stale socket %s: %s",
+			 sa->sun_path, strerror(e));
+		return -e;
+	}
+	return 0;
+}
+
+static void client_free(struct control_client *c)
+{
+	struct control_server *srv = c->srv;
+
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		srv->clients = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	srv->nr_clients--;
+	sd_event_source_disable_unref(c->io);
+	sd_event_source_disable_unref(c->timer);
+	close(c->fd);
+	free(c);
+}
+
+/* Send one reply; a client that cannot take it right now is dropped. */
+static int send_reply(int fd, const struct strbuf *sb)
+{
+	ssize_t n;
+
+	n = send(fd, sb->buf, sb->len, MSG_DONTWAIT | MSG_NOSIGNAL);
+	if (n < 0)
+		return -errno;
+	return 0;
+}
+
+static void count_error(struct control_server *srv)
+{
+	srv->counters->errors++;
+}
+
+/* Returns true if the client must be closed after the reply. */
+static bool handle_request(struct control_client *c, const char *msg,
+			   size_t len, bool truncated, struct strbuf *sb)
+{
+	struct control_server *srv = c->srv;
+	struct ctl_request req;
+	char err[256];
+	int r;
+
+	srv->counters->requests++;
+	if (truncated) {
+		ctl_reply_error(sb, "request too large (max %d bytes)",
+				CTL_REQUEST_MAX);
+		count_error(srv);
+		return true;
+	}
+	r = ctl_parse(msg, len, &req, err, sizeof(err));
+	if (r < 0) {
+		log_debug("control: pid %d uid %u: %s", (int)c->pid,
+			  (unsigned int)c->uid, err);
+		ctl_reply_error(sb, "%s", err);
+		count_error(srv);
+		return r == -EMSGSIZE;
+	}
+	if (!ctl_allowed(c->access, req.verb)) {
+		log_notice("control: pid %d uid %u denied '%s'", (int)c->pid,
+			   (unsigned int)c->uid, ctl_verb_name(req.verb));
+		if (c->access == CTL_ACCESS_READ)
+			ctl_reply_error(sb, "permission denied: '%s' needs "
+					"root", ctl_verb_name(req.verb));
+		else
+			ctl_reply_error(sb, "permission denied: needs root%s",
+					srv->have_group ?
+					" or the stats group" : "");
+		count_error(srv);
+		return false;
+	}
+	if (ctl_verb_mutating(req.verb))
+		log_info("control: '%s' requested by pid %d uid %u",
+			 ctl_verb_name(req.verb), (int)c->pid,
+			 (unsigned int)c->uid);
+	ctl_reply_ok(sb);
+	r = srv->handler(srv->handler_ctx, &req, sb);
+	if (!r && sb->err) {
+		ctl_reply_error(sb, "reply too large (max %d bytes)",
+				CTL_REPLY_MAX);
+		r = -ENOSPC;
+	}
+	if (r < 0)
+		count_error(srv);
+	return false;
+}
+
+static int arm_idle(struct control_client *c)
+{
+	uint64_t now;
+	int r;
+
+	r = sd_event_now(c->srv->event, CLOCK_MONOTONIC, &now);
+	if (r < 0)
+		return r;
+	r = sd_event_source_set_time(c->timer,
+				     now + CONTROL_IDLE_TIMEOUT_MS * 1000ULL);
+	if (r < 0)
+		return r;
+	return sd_event_source_set_enabled(c->timer, SD_EVENT_ONESHOT);
+}
+
+static int on_client_io(sd_event_source *s, int fd, uint32_t revents,
+			void *userdata)
+{
+	struct control_client *c = userdata;
+	struct control_server *srv = c->srv;
+	char msg[CTL_REQUEST_MAX + 1];
+	struct iovec iov = { .iov_base = msg, .iov_len = sizeof(msg) };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+	struct strbuf sb;
+	bool close_after;
+	ssize_t n;
+	int r;
+
+	if (!(revents & EPOLLIN)) {
+		client_free(c);		/* EPOLLHUP / EPOLLERR, nothing to read */
+		return 0;
+	}
+	n = recvmsg(fd, &mh, MSG_DONTWAIT);
+	if (n < 0) {
+		if (errno == EAGAIN || errno == EINTR)
+			return 0;
+		log_debug("control: pid %d: recv: %m", (int)c->pid);
+		client_free(c);
+		return 0;
+	}
+	/* 0 is end of stream (an empty seqpacket message reads the same). */
+	if (n == 0) {
+		client_free(c);
+		return 0;
+	}
+	sb_init(&sb, srv->reply, CTL_REPLY_MAX);
+	close_after = handle_request(c, msg, (size_t)n,
+				     (mh.msg_flags & MSG_TRUNC) ||
+				     (size_t)n > CTL_REQUEST_MAX, &sb);
+	r = send_reply(fd, &sb);
+	if (r < 0) {
+		log_debug("control: pid %d: dropping client, reply of %zu "
+			  "bytes not sent: %s", (int)c->pid, sb.len,
+			  strerror(-r));
+		client_free(c);
+		return 0;
+	}
+	if (close_after || arm_idle(c) < 0)
+		client_free(c);
+	return 0;
+}
+
+static int on_client_idle(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	struct control_client *c = userdata;
+
+	log_debug("control: pid %d idle for %d ms, disconnecting", (int)c->pid,
+		  CONTROL_IDLE_TIMEOUT_MS);
+	client_free(c);
+	return 0;
+}
+
+/* Credentials the kernel recorded at connect(): see the top comment. */
+static int peer_access(struct control_server *srv, int fd,
+		       struct control_client *c)
+{
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+	struct ctl_peer peer = { 0 };
+	gid_t small[64], *groups = small;
+	int r = 0;
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0)
+		return -errno;
+	len = sizeof(small);
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, small, &len) < 0) {
+		if (errno != ERANGE)
+			return -errno;
+		groups = malloc(len);
+		if (!groups)
+			return -ENOMEM;
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups,
+			       &len) < 0) {
+			r = -errno;
+			goto out;
+		}
+	}
+	peer.pid = cred.pid;
+	peer.uid = cred.uid;
+	peer.gid = cred.gid;
+	peer.groups = groups;
+	peer.nr_groups = len / sizeof(gid_t);
+	c->pid = cred.pid;
+	c->uid = cred.uid;
+	c->access = ctl_peer_access(&peer, srv->have_group, srv->gid);
+out:
+	if (groups != small)
+		free(groups);
+	return r;
+}
+
+static void refuse_busy(struct control_server *srv, int fd)
+{
+	char buf[128];
+	struct strbuf sb;
+
+	sb_init(&sb, buf, sizeof(buf));
+	ctl_reply_error(&sb, "busy: %d clients connected, try again",
+			CONTROL_MAX_CLIENTS);
+	srv->counters->requests++;
+	count_error(srv);
+	(void)send_reply(fd, &sb);
+	/*
+	 * Closing with the client's request still unread would make the
+	 * kernel report ECONNRESET to the client instead of our reply.
+	 */
+	while (recv(fd, buf, sizeof(buf), MSG_DONTWAIT | MSG_TRUNC) > 0)
+		;
+	close(fd);
+}
+
+static int client_add(struct control_server *srv, int fd)
+{
+	/* Room for the largest reply, so a reply is never partially queued. */
+	int sndbuf = 2 * CTL_REPLY_MAX;
+	struct control_client *c;
+	int r;
+
+	c = calloc(1, sizeof(*c));
+	if (!c) {
+		close(fd);
+		return -ENOMEM;
+	}
+	c->srv = srv;
+	c->fd = fd;
+	c->next = srv->clients;
+	if (c->next)
+		c->next->prev = c;
+	srv->clients = c;
+	srv->nr_clients++;
+
+	r = peer_access(srv, fd, c);
+	if (r < 0) {
+		log_warn("control: cannot read peer credentials: %s",
+			 strerror(-r));
+		goto fail;
+	}
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf)) < 0)
+		log_debug("control: SO_SNDBUF: %m");
+	r = sd_event_add_io(srv->event, &c->io, fd, EPOLLIN, on_client_io, c);
+	if (r < 0)
+		goto fail;
+	r = sd_event_add_time(srv->event, &c->timer, CLOCK_MONOTONIC, 0, 0,
+			      on_client_idle, c);
+	if (r < 0)
+		goto fail;
+	r = arm_idle(c);
+	if (r < 0)
+		goto fail;
+	log_debug("control: client pid %d uid %u connected (access %d)",
+		  (int)c->pid, (unsigned int)c->uid, c->access);
+	return 0;
+fail:
+	client_free(c);
+	return r;
+}
+
+static int on_accept(sd_event_source *s, int fd, uint32_t revents,
+		     void *userdata)
+{
+	struct control_server *srv = userdata;
+	unsigned int i;
+	int cfd, r;
+
+	/* A bounded batch per wakeup keeps a connect flood from starving ticks. */
+	for (i = 0; i < 32; i++) {
+		cfd = accept4(fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+		if (cfd < 0) {
+			if (errno != EAGAIN && errno != EINTR &&
+			    errno != ECONNABORTED)
+				log_warn("control: accept on %s: %m",
+					 srv->path);
+			break;
+		}
+		if (srv->nr_clients >= CONTROL_MAX_CLIENTS) {
+			refuse_busy(srv, cfd);
+			continue;
+		}
+		r = client_add(srv, cfd);
+		if (r < 0)
+			log_warn("control: cannot set up client: %s",
+				 strerror(-r));
+	}
+	return 0;
+}
+
+static int apply_owner(const char *path, bool have_group, gid_t gid,
+		       char *err, size_t errlen)
+{
+	int e;
+
+	/*
+	 * Nobody can connect before listen(), so fixing the mode after
+	 * bind() leaves no window with looser permissions.
+	 */
+	if (chown(path, (uid_t)-1, have_group ? gid : 0) < 0 ||
+	    chmod(path, 0660) < 0) {
+		e = errno;
+		snprintf(err, errlen, "cannot set owner/mode of %s: %s", path,
+			 strerror(e));
+		return -e;
+	}
+	return 0;
+}
+
+int control_server_open(sd_event *event, const char *path, const char *group,
+			control_handler_fn fn, void *fn_ctx,
+			struct control_counters *counters,
+			struct control_server **out, char *err, size_t errlen)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct control_server *srv;
+	bool bound = false;
+	int r, e;
+
+	if (!path[0] || strlen(path) >= sizeof(sa.sun_path)) {
+		snprintf(err, errlen, "socket path '%s' is empty or longer "
+			 "than %zu bytes", path, sizeof(sa.sun_path) - 1);
+		return -ENAMETOOLONG;
+	}
+	if (path[0] != '/') {
+		snprintf(err, errlen, "socket path '%s' is not absolute", path);
+		return -EINVAL;
+	}
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+
+	srv = calloc(1, sizeof(*srv));
+	if (!srv) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	srv->fd = -1;
+	srv->event = sd_event_ref(event);
+	srv->handler = fn;
+	srv->handler_ctx = fn_ctx;
+	srv->counters = counters;
+	snprintf(srv->path, sizeof(srv->path), "%s", path);
+	srv->reply = malloc(CTL_REPLY_MAX);
+	if (!srv->reply) {
+		snprintf(err, errlen, "out of memory");
+		r = -ENOMEM;
+		goto fail;
+	}
+	r = control_resolve_group(group, &srv->have_group, &srv->gid, err,
+				  errlen);
+	if (r < 0)
+		goto fail;
+	r = mkdir_parents(path, err, errlen);
+	if (r < 0)
+		goto fail;
+	r = remove_stale(&sa, err, errlen);
+	if (r < 0)
+		goto fail;
+
+	srv->fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC |
+			 SOCK_NONBLOCK, 0);
+	if (srv->fd < 0) {
+		e = errno;
+		snprintf(err, errlen, "socket: %s", strerror(e));
+		r = -e;
+		goto fail;
+	}
+	if (bind(srv->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		e = errno;
+		snprintf(err, errlen, "cannot bind %s: %s", path, strerror(e));
+		r = -e;
+		goto fail;
+	}
+	bound = true;
+	r = apply_owner(path, srv->have_group, srv->gid, err, errlen);
+	if (r < 0)
+		goto fail;
+	if (listen(srv->fd, CONTROL_MAX_CLIENTS) < 0) {
+		e = errno;
+		snprintf(err, errlen, "cannot listen on %s: %s", path,
+			 strerror(e));
+		r = -e;
+		goto fail;
+	}
+	r = sd_event_add_io(event, &srv->listen_src, srv->fd, EPOLLIN,
+			    on_accept, srv);
+	if (r < 0) {
+		snprintf(err, errlen, "sd_event_add_io: %s", strerror(-r));
+		goto fail;
+	}
+	*out = srv;
+	return 0;
+fail:
+	if (srv->fd >= 0)
+		close(srv->fd);
+	if (bound)
+		unlink(path);
+	free(srv->reply);
+	sd_event_unref(srv->event);
+	free(srv);
+	return r;
+}
+
+void control_server_close(struct control_server *srv)
+{
+	if (!srv)
+		return;
+	while (srv->clients)
+		client_free(srv->clients);
+	sd_event_source_disable_unref(srv->listen_src);
+	close(srv->fd);
+	if (unlink(srv->path) < 0 && errno != ENOENT)
+		log_warn("cannot remove %s: %m", srv->path);
+	free(srv->reply);
+	sd_event_unref(srv->event);
+	free(srv);
+}
+
+int control_server_set_group(struct control_server *srv, bool have_group,
+			     gid_t gid, char *err, size_t errlen)
+{
+	int r;
+
+	r = apply_owner(srv->path, have_group, gid, err, errlen);
+	if (r < 0)
+		return r;
+	srv->have_group = have_group;
+	srv->gid = gid;
+	return 0;
+}
+
+const char *control_server_path(const struct control_server *srv)
+{
+	return srv->path;
+}

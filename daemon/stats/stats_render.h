@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Pure renderers of struct tierd_stats (and of the smaller status and
+ * folio views): JSON, Prometheus text exposition format and human tables.
+ * No syscalls; output goes to a struct strbuf whose err says if it fit.
+ */
+#ifndef TIERD_STATS_RENDER_H
+#define TIERD_STATS_RENDER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pipeline/pipeline.h"	/* struct folio_info */
+#include "stats/stats.h"
+#include "lib/strbuf.h"
+
+/* Everything `status` shows, gathered by the main loop. */
+struct tierd_status_view {
+	const char *summary;		/* pipeline_summary() */
+	const char *config_path;
+	const char *socket_path;
+	uint64_t uptime_ms;
+	bool paused;
+	uint64_t reloads;
+	uint64_t reload_failures;
+	const struct tierd_source_stats *src;	/* TIERD_SRC_NR entries */
+};
+
+void stats_render_json(const struct tierd_stats *st, struct strbuf *sb);
+void stats_render_prometheus(const struct tierd_stats *st, struct strbuf *sb);
+void stats_render_table(const struct tierd_stats *st, struct strbuf *sb);
+
+void status_render_json(const struct tierd_status_view *v, struct strbuf *sb);
+void status_render_table(const struct tierd_status_view *v,
+			 struct strbuf *sb);
+
+void folios_render_json(const struct folio_info *f, size_t n,
+			struct strbuf *sb);
+void folios_render_table(const struct folio_info *f, size_t n,
+			 struct strbuf *sb);
+
+#endif /* TIERD_STATS_RENDER_H */

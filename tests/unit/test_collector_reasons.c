@@ -1,0 +1,228 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Source selection without loading BPF: every combination that ends with
+ * no active source must leave a valid, idle collector with a reason per
+ * source, and an `on` source the kernel lacks must fail with that reason.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "sources/collector.h"
+
+static void base_config(struct tierd_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->src_private_node = TIERD_AUTO;
+	cfg->src_soft_dirty = TIERD_AUTO;
+	cfg->window_ms = 1000;
+	cfg->threshold = 2;
+	cfg->granule_kb = 4;
+	cfg->table_max_folios = 65536;
+	cfg->kernel_map_folios = 65536;
+}
+
+static void no_event(void *ctx, const struct tierd_event *ev)
+{
+	fail_msg("no source is active, yet a record arrived");
+}
+
+/* Open, expecting success with no source active; return the stats. */
+static void open_idle(const struct tierd_config *cfg,
+		      const struct collector_features *f,
+		      struct tierd_source_stats st[TIERD_SRC_NR])
+{
+	struct collector *c = NULL;
+	char err[256] = "";
+	pid_t self = 1;
+
+	assert_int_equal(collector_open(cfg, f, no_event, NULL, &c, err,
+					sizeof(err)), 0);
+	assert_non_null(c);
+	assert_string_equal(err, "");
+	assert_int_equal(collector_ring_fd(c), -1);
+	assert_false(collector_source_active(c, TIERD_SRC_PRIVATE_NODE));
+	assert_false(collector_source_active(c, TIERD_SRC_SOFT_DIRTY));
+	/* the idle collector still takes every call */
+	assert_int_equal(collector_consume(c), 0);
+	assert_int_equal(collector_set_tracked(c, &self, 1, true), 0);
+	assert_int_equal(collector_reconfigure(c, cfg), 0);
+	collector_read_stats(c, st);
+	collector_close(c);
+	assert_false(st[TIERD_SRC_PRIVATE_NODE].active);
+	assert_false(st[TIERD_SRC_SOFT_DIRTY].active);
+}
+
+static void test_off_by_config(void **state)
+{
+	struct collector_features f;
+	struct tierd_source_stats st[TIERD_SRC_NR];
+	struct tierd_config cfg;
+
+	/* even a kernel with everything does not load what config turns off */
+	memset(&f, 1, sizeof(f));
+	base_config(&cfg);
+	cfg.src_private_node = TIERD_OFF;
+	cfg.src_soft_dirty = TIERD_OFF;
+	open_idle(&cfg, &f, st);
+	assert_string_equal(st[TIERD_SRC_PRIVATE_NODE].state, "off by config");
+	assert_string_equal(st[TIERD_SRC_SOFT_DIRTY].state, "off by config");
+	assert_int_equal(st[TIERD_SRC_SOFT_DIRTY].faults_seen, 0);
+	assert_int_equal(st[TIERD_SRC_SOFT_DIRTY].prog_run_cnt, 0);
+}
+
+static void test_auto_stock_kernel(void **state)
+{
+	struct collector_features f = {
+		.btf = true,
+		.page_fault_user_tp = true,
+		.soft_dirty = false,
+		.private_node_tp = false,
+	};
+	struct tierd_source_stats st[TIERD_SRC_NR];
+	struct tierd_config cfg;
+
+	base_config(&cfg);
+	open_idle(&cfg, &f, st);
+	assert_string_equal(st[TIERD_SRC_PRIVATE_NODE].state,
+		"off: kernel has no node_private:node_private_write_fault tracepoint (needs kernel-patches/)");
+	assert_string_equal(st[TIERD_SRC_SOFT_DIRTY].state,
+		"off: CONFIG_MEM_SOFT_DIRTY missing: clear_refs=4 does not clear soft-dirty bits");
+}
+
+static void test_auto_no_btf(void **state)
+{
+	struct collector_features f = {
+		.btf = false,
+		.page_fault_user_tp = true,
+		.soft_dirty = true,
+		.private_node_tp = true,
+	};
+	struct tierd_source_stats st[TIERD_SRC_NR];
+	struct tierd_config cfg;
+	int s;
+
+	base_config(&cfg);
+	open_idle(&cfg, &f, st);
+	for (s = 0; s < TIERD_SRC_NR; s++)
+		assert_string_equal(st[s].state,
+			"off: kernel has no BTF (/sys/kernel/btf/vmlinux): needs a kernel built with CONFIG_DEBUG_INFO_BTF");
+}
+
+static void test_auto_no_page_fault_tp(void **state)
+{
+	struct collector_features f = { .btf = true, .soft_dirty = true };
+	struct tierd_source_stats st[TIERD_SRC_NR];
+	struct tierd_config cfg;
+
+	base_config(&cfg);
+	cfg.src_private_node = TIERD_OFF;
+	open_idle(&cfg, &f, st);
+	assert_string_equal(st[TIERD_SRC_SOFT_DIRTY].state,
+		"off: kernel has no exceptions:page_fault_user tracepoint (needs CONFIG_TRACEPOINTS on x86)");
+}
+
+static void expect_unsupported(const struct tierd_config *cfg,
+			       const struct collector_features *f,
+			       const char *want_err)
+{
+	struct collector *c = (struct collector *)&c;	/* must be reset */
+	char err[256] = "";
+
+	assert_int_equal(collector_open(cfg, f, no_event, NULL, &c, err,
+					sizeof(err)), -EOPNOTSUPP);
+	assert_null(c);
+	assert_string_equal(err, want_err);
+}
+
+static void test_on_but_missing(void **state)
+{
+	struct collector_features f = {
+		.btf = true,
+		.page_fault_user_tp = true,
+	};
+	struct tierd_config cfg;
+
+	base_config(&cfg);
+	cfg.src_private_node = TIERD_ON;
+	expect_unsupported(&cfg, &f,
+		"[sources] private_node = on, but kernel has no node_private:node_private_write_fault tracepoint (needs kernel-patches/)");
+
+	base_config(&cfg);
+	cfg.src_soft_dirty = TIERD_ON;
+	expect_unsupported(&cfg, &f,
+		"[sources] soft_dirty = on, but CONFIG_MEM_SOFT_DIRTY missing: clear_refs=4 does not clear soft-dirty bits");
+}
+
+static void test_bad_tunables(void **state)
+{
+	struct collector_features f = { 0 };
+	struct tierd_config cfg, bad;
+	struct collector *c = NULL;
+	char err[256] = "";
+
+	base_config(&cfg);
+	bad = cfg;
+	bad.granule_kb = 64;
+	assert_int_equal(collector_open(&bad, &f, no_event, NULL, &c, err,
+					sizeof(err)), -EINVAL);
+	assert_string_equal(err, "[hotness] granule_kb: 64 is not 4 or 2048");
+
+	bad = cfg;
+	bad.threshold = 0;
+	assert_int_equal(collector_open(&bad, &f, no_event, NULL, &c, err,
+					sizeof(err)), -EINVAL);
+	assert_string_equal(err, "[hotness] threshold: must be > 0");
+
+	bad = cfg;
+	bad.window_ms = 0;
+	assert_int_equal(collector_open(&bad, &f, no_event, NULL, &c, err,
+					sizeof(err)), -EINVAL);
+	assert_string_equal(err, "[hotness] window_ms: must be > 0");
+
+	/* a bad reload is refused and the collector keeps running */
+	assert_int_equal(collector_open(&cfg, &f, no_event, NULL, &c, err,
+					sizeof(err)), 0);
+	bad = cfg;
+	bad.granule_kb = 8;
+	assert_int_equal(collector_reconfigure(c, &bad), -EINVAL);
+	assert_int_equal(collector_reconfigure(c, &cfg), 0);
+	collector_close(c);
+}
+
+static void test_bad_tgids(void **state)
+{
+	struct collector_features f = { 0 };
+	struct tierd_config cfg;
+	struct collector *c = NULL;
+	char err[256];
+	pid_t tgids[] = { 10, 0 };
+
+	base_config(&cfg);
+	assert_int_equal(collector_open(&cfg, &f, no_event, NULL, &c, err,
+					sizeof(err)), 0);
+	assert_int_equal(collector_set_tracked(c, tgids, 2, true), -EINVAL);
+	assert_int_equal(collector_set_tracked(c, tgids, TIERD_TRACKED_MAX + 1,
+					       true), -E2BIG);
+	collector_close(c);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_off_by_config),
+		cmocka_unit_test(test_auto_stock_kernel),
+		cmocka_unit_test(test_auto_no_btf),
+		cmocka_unit_test(test_auto_no_page_fault_tp),
+		cmocka_unit_test(test_on_but_missing),
+		cmocka_unit_test(test_bad_tunables),
+		cmocka_unit_test(test_bad_tgids),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,197 @@
+// SPDX-License-Identifier: GPL-2.0
+/* tier_choose(): the pure choice of slow and fast nodes from a topology. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "core/tiers.h"
+
+/* node 0: CPUs + DRAM; node 1: CPU-less memory at distance 20 */
+static void two_node(struct numa_topology *t)
+{
+	memset(t, 0, sizeof(*t));
+	t->numa = true;
+	t->nr_nodes = 2;
+	t->mem_mask = 0x3;
+	t->cpu_mask = 0x1;
+	t->distance[0][0] = t->distance[1][1] = 10;
+	t->distance[0][1] = t->distance[1][0] = 20;
+}
+
+static void auto_cfg(struct tierd_config *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->slow_auto = c->fast_auto = true;
+}
+
+static void test_auto_two_nodes(void **state)
+{
+	struct numa_topology t;
+	struct tierd_config c;
+	struct tier_choice ch;
+
+	two_node(&t);
+	auto_cfg(&c);
+	assert_int_equal(tier_choose(&t, &c, &ch), 0);
+	assert_true(ch.tiering);
+	assert_int_equal(ch.slow_mask, 0x2);
+	assert_int_equal(ch.fast_node, 0);
+	assert_string_equal(ch.reason, "slow 1 -> fast 0");
+}
+
+static void test_auto_one_node_is_idle_not_error(void **state)
+{
+	struct numa_topology t = { .numa = true, .nr_nodes = 1,
+				   .mem_mask = 1, .cpu_mask = 1 };
+	struct tierd_config c;
+	struct tier_choice ch;
+
+	auto_cfg(&c);
+	assert_int_equal(tier_choose(&t, &c, &ch), 0);
+	assert_false(ch.tiering);
+	assert_int_equal(ch.fast_node, -1);
+	assert_non_null(strstr(ch.reason, "no slow-tier node"));
+}
+
+/* Two sockets, each with CPUs; CPU-less node 3 hangs off socket 1. */
+static void test_auto_fast_is_nearest(void **state)
+{
+	struct numa_topology t;
+	struct tierd_config c;
+	struct tier_choice ch;
+
+	memset(&t, 0, sizeof(t));
+	t.nr_nodes = 4;
+	t.mem_mask = 0xb;	/* 0, 1, 3 */
+	t.cpu_mask = 0x7;	/* 0, 1, 2 (2 has CPUs but no memory) */
+	for (int i = 0; i < 4; i++)
+		for (int j = 0; j < 4; j++)
+			t.distance[i][j] = i == j ? 10 : 21;
+	t.distance[3][1] = t.distance[1][3] = 14;
+	auto_cfg(&c);
+	assert_int_equal(tier_choose(&t, &c, &ch), 0);
+	assert_true(ch.tiering);
+	assert_int_equal(ch.slow_mask, 0x8);
+	assert_int_equal(ch.fast_node, 1);
+}
+
+/*
+ * Two sockets (nodes 0, 1) with a CXL expander each (2 near 0, 3 near 1):
+ * with fast = auto each expander promotes into its own socket's DRAM.
+ */
+static void two_sockets(struct numa_topology *t)
+{
+	memset(t, 0, sizeof(*t));
+	t->numa = true;
+	t->nr_nodes = 4;
+	t->mem_mask = 0xf;
+	t->cpu_mask = 0x3;
+	for (int i = 0; i < 4; i++)
+		for (int j = 0; j < 4; j++)
+			t->distance[i][j] = i == j ? 10 : 32;
+	t->distance[0][1] = t->distance[1][0] = 21;
+	t->distance[2][0] = t->distance[0][2] = 14;
+	t->distance[3][1] = t->distance[1][3] = 14;
+}
+
+static void test_auto_fast_per_slow_node(void **state)
+{
+	struct numa_topology t;
+	struct tierd_config c;
+	struct tier_choice ch;
+
+	two_sockets(&t);
+	auto_cfg(&c);
+	assert_int_equal(tier_choose(&t, &c, &ch), 0);
+	assert_true(ch.tiering);
+	assert_int_equal(ch.slow_mask, 0xc);
+	assert_int_equal(ch.fast_mask, 0x3);
+	assert_int_equal(ch.target[2], 0);
+	assert_int_equal(ch.target[3], 1);
+	assert_int_equal(ch.target[0], -1);
+	assert_int_equal(ch.target[1], -1);
+	assert_int_equal(ch.fast_node, 0);
+	assert_string_equal(ch.reason, "slow 2 -> fast 0, slow 3 -> fast 1");
+
+	/* an explicit fast node takes every slow node */
+	c.fast_auto = false;
+	c.fast_node = 1;
+	assert_int_equal(tier_choose(&t, &c, &ch), 0);
+	assert_int_equal(ch.fast_mask, 0x2);
+	assert_int_equal(ch.target[2], 1);
+	assert_int_equal(ch.target[3], 1);
+	assert_string_equal(ch.reason, "slow 2,3 -> fast 1");
+}
+
+/* Unknown distances (0) rank last; ties go to the lowest node. */
+static void test_auto_fast_unknown_distance(void **state)
+{
+	struct numa_topology t;
+	struct tierd_config c;
+	struct tier_choice ch;
+
+	two_sockets(&t);
+	t.distance[2][0] = 0;
+	auto_cfg(&c);
+	assert_int_equal(tier_choose(&t, &c, &ch), 0);
+	assert_int_equal(ch.target[2], 1);
+	t.distance[2][1] = 0;
+	assert_int_equal(tier_choose(&t, &c, &ch), 0);
+	assert_int_equal(ch.target[2], 0);
+}
+
+static void test_explicit_missing_node(void **state)
+{
+	struct numa_topology t;
+	struct tierd_config c;
+	struct tier_choice ch;
+
+	two_node(&t);
+	auto_cfg(&c);
+	c.slow_auto = false;
+	c.slow_mask = 1ULL << 5;
+	assert_int_equal(tier_choose(&t, &c, &ch), -ENODEV);
+	assert_non_null(strstr(ch.reason, "[nodes] slow: node 5"));
+
+	auto_cfg(&c);
+	c.fast_auto = false;
+	c.fast_node = 7;
+	assert_int_equal(tier_choose(&t, &c, &ch), -ENODEV);
+	assert_non_null(strstr(ch.reason, "[nodes] fast: node 7"));
+}
+
+static void test_explicit_nodes(void **state)
+{
+	struct numa_topology t;
+	struct tierd_config c;
+	struct tier_choice ch;
+
+	two_node(&t);
+	auto_cfg(&c);
+	c.slow_auto = c.fast_auto = false;
+	c.slow_mask = 0x2;
+	c.fast_node = 0;
+	assert_int_equal(tier_choose(&t, &c, &ch), 0);
+	assert_true(ch.tiering);
+	assert_int_equal(ch.slow_mask, 0x2);
+	assert_int_equal(ch.fast_node, 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_auto_two_nodes),
+		cmocka_unit_test(test_auto_one_node_is_idle_not_error),
+		cmocka_unit_test(test_auto_fast_is_nearest),
+		cmocka_unit_test(test_auto_fast_per_slow_node),
+		cmocka_unit_test(test_auto_fast_unknown_distance),
+		cmocka_unit_test(test_explicit_missing_node),
+		cmocka_unit_test(test_explicit_nodes),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
