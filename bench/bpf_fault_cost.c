@@ -100,7 +100,7 @@ static int measure_attached(struct collector *c, char *buf, double secs,
 int main(int argc, char **argv)
 {
 	double secs = argc > 1 ? atof(argv[1]) : 2.0;
-	struct collector_features f;
+	struct kernel_features f;
 	struct tierd_config cfg;
 	struct phase ph[3] = {
 		{ "no program attached", 0, -1, 0 },
@@ -136,7 +136,7 @@ int main(int argc, char **argv)
 
 	ph[0].faults_per_s = fault_loop(buf, secs);
 
-	collector_detect(&f);
+	probe_kernel(&f);
 	if (!f.page_fault_user_tp) {
 		fprintf(stderr, "kernel has no exceptions:page_fault_user tracepoint\n");
 		return 1;

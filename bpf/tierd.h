@@ -7,25 +7,43 @@
 #ifndef TIERD_BPF_SHARED_H
 #define TIERD_BPF_SHARED_H
 
-/* Where a write fault came from. */
+/*
+ * Every access source, once: its id (records carry it) and its name (the
+ * [sources] key and the stats label).  daemon/sources/ has one module per
+ * entry, registered in daemon/sources/registry.c.
+ */
+#define TIERD_SOURCES(X)						\
+	/* node_private:node_private_write_fault (kernel-patches/) */	\
+	X(PRIVATE_NODE, private_node)					\
+	/* exceptions:page_fault_user after clear_refs=4 (stock kernels) */ \
+	X(SOFT_DIRTY, soft_dirty)
+
 enum tierd_source {
-	/* node_private:node_private_write_fault (kernel-patches/) */
-	TIERD_SRC_PRIVATE_NODE = 0,
-	/* exceptions:page_fault_user after clear_refs=4 (stock kernels) */
-	TIERD_SRC_SOFT_DIRTY = 1,
+#define TIERD_SOURCE_ENUM(id, name) TIERD_SRC_##id,
+	TIERD_SOURCES(TIERD_SOURCE_ENUM)
+#undef TIERD_SOURCE_ENUM
 	TIERD_SRC_NR,
 };
 
-/* Per-source counters, a per-CPU array indexed source * TIERD_CNT_NR + cnt. */
+/*
+ * Per-source counters the programs keep, a per-CPU array indexed
+ * source * TIERD_CNT_NR + counter.  X(ID, stats field): the daemon copies
+ * each into the struct tierd_source_stats field of that name.
+ */
+#define TIERD_BPF_COUNTERS(X)						\
+	X(FAULTS_SEEN, faults_seen)	/* every invocation */		\
+	X(FAULTS_TRACKED, faults_tracked) /* of a tracked tgid */	\
+	X(RECORDS, records)		/* ring buffer records submitted */ \
+	X(RB_DROPS, rb_drops)		/* ring buffer full: record lost */ \
+	X(MAP_FULL, map_full)		/* folio map update failed */	\
+	X(WINDOW_RESETS, window_resets)	/* a folio's window restarted */ \
+	X(KERNEL_MIGRATE_OK, kernel_migrate_ok)	/* node_private_migrate, ret == 0 */ \
+	X(KERNEL_MIGRATE_FAIL, kernel_migrate_fail) /* ret != 0 */
+
 enum tierd_counter {
-	TIERD_CNT_FAULTS_SEEN = 0,	/* every invocation of the program */
-	TIERD_CNT_FAULTS_TRACKED,	/* write faults of a tracked tgid */
-	TIERD_CNT_RECORDS,		/* ring buffer records submitted */
-	TIERD_CNT_RB_DROPS,		/* ring buffer full: record lost */
-	TIERD_CNT_MAP_FULL,		/* folio map update failed */
-	TIERD_CNT_WINDOW_RESETS,	/* a folio's window expired and restarted */
-	TIERD_CNT_KERNEL_MIGRATE_OK,	/* node_private_migrate with ret == 0 */
-	TIERD_CNT_KERNEL_MIGRATE_FAIL,	/* node_private_migrate with ret != 0 */
+#define TIERD_BPF_COUNTER_ENUM(id, field) TIERD_CNT_##id,
+	TIERD_BPF_COUNTERS(TIERD_BPF_COUNTER_ENUM)
+#undef TIERD_BPF_COUNTER_ENUM
 	TIERD_CNT_NR,
 };
 

@@ -1,70 +1,81 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The BPF side of tierd: feature detection, loading bpf/tierd.bpf.c through
- * its skeleton, attaching the programs the running kernel supports, the
- * tracked-tgid map, the ring buffer and the per-source counters.
+ * The collector: every access source of the registry (sources/source.h)
+ * behind one set of calls for the pipeline.  It decides which sources run
+ * (config and kernel), owns the BPF object they share, re-arms them every
+ * tick and gathers their stats.
  */
-#ifndef TIERD_COLLECTOR_H
-#define TIERD_COLLECTOR_H
+#ifndef TIERD_SOURCES_COLLECTOR_H
+#define TIERD_SOURCES_COLLECTOR_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 #include <linux/types.h>
 
 #include "bpf/tierd.h"
 #include "config/config.h"
+#include "os/probe.h"
+#include "sources/source.h"
 #include "stats/stats.h"
 
 struct collector;
 
-/* Called for every ring buffer record, from collector_consume(). */
+/* Called for every record, from collector_consume() or a source's arm. */
 typedef void (*collector_event_fn)(void *ctx, const struct tierd_event *ev);
 
-/* What feature detection found, kept for `tierctl status`. */
-struct collector_features {
-	bool btf;			/* /sys/kernel/btf/vmlinux */
-	bool private_node_tp;		/* node_private:node_private_write_fault */
-	bool private_migrate_tp;	/* node_private:node_private_migrate */
-	bool page_fault_user_tp;	/* exceptions:page_fault_user */
-	bool soft_dirty;		/* clear_refs=4 really clears soft-dirty */
-	bool bpf_stats;			/* kernel.bpf_stats_enabled = 1 */
-};
-
-/* Probe the running kernel; never fails, missing things are false. */
-void collector_detect(struct collector_features *f);
-
 /*
- * Decide the sources from @cfg and @f, load and attach.  A source set to
- * TIERD_ON that the kernel lacks is an error (-EOPNOTSUPP, reason in @err);
- * TIERD_AUTO sources are skipped with their reason recorded for stats.
- * Zero active sources is not an error: tierd still runs and reports why.
+ * Decide the sources from @cfg and @f, open and attach them.  A source set
+ * to `on` that the kernel lacks or that fails to attach is an error
+ * (-EOPNOTSUPP or the attach error, reason in @err, nothing logged);
+ * `auto` sources are skipped with their reason recorded for stats.  Zero
+ * active sources is not an error: tierd still runs and reports why.
  */
 int collector_open(const struct tierd_config *cfg,
-		   const struct collector_features *f,
+		   const struct kernel_features *f,
 		   collector_event_fn fn, void *fn_ctx,
 		   struct collector **out, char *err, size_t errlen);
 void collector_close(struct collector *c);
 
-/* Ring buffer epoll fd to watch for readability, or -1 with no source. */
+/* Ring buffer epoll fd to watch for readability, or -1 with no BPF source. */
 int collector_ring_fd(const struct collector *c);
 /* Drain the ring buffer, calling fn per record.  Returns records or -errno. */
 int collector_consume(struct collector *c);
 
-/* Apply window/threshold/granule/filter changes of a reload. */
+/*
+ * Whether a reload from @old to @new changes which sources may run or the
+ * size of what they preallocate, so the collector must be opened anew.
+ */
+bool collector_needs_reopen(const struct tierd_config *old,
+			    const struct tierd_config *new);
+
+/* Apply the tunables of a reload that keeps the source set.  0 or -errno. */
 int collector_reconfigure(struct collector *c, const struct tierd_config *cfg);
 
 /*
  * Replace the set of tracked tgids.  @filter false means the private-node
- * source accepts every tgid (the soft-dirty source always filters).
+ * source accepts every tgid (the others always filter).  0 or -errno,
+ * logged here.
  */
 int collector_set_tracked(struct collector *c, const pid_t *tgids, size_t n,
 			  bool filter);
 
+/* Once per tick: let every active source re-arm the processes in scope. */
+void collector_arm(struct collector *c, const struct source_proc *procs,
+		   size_t n, uint64_t now_ms);
+
 bool collector_source_active(const struct collector *c, enum tierd_source s);
+
+/*
+ * Which processes the active sources want tracked: *@slow_users, those
+ * holding slow-tier memory; *@whole_scope, every process in scope.
+ */
+void collector_tracking(const struct collector *c, bool *slow_users,
+			bool *whole_scope);
 
 /* Fill counters, active flags and state strings of every source. */
 void collector_read_stats(const struct collector *c,
 			  struct tierd_source_stats src[TIERD_SRC_NR]);
 
-#endif /* TIERD_COLLECTOR_H */
+#endif /* TIERD_SOURCES_COLLECTOR_H */

@@ -1,8 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Every counter tierd exposes.  Filled by the pipeline, rendered by
- * stats_render.c as JSON, Prometheus text or a human table.  Flat, so a
- * snapshot is a struct copy.
+ * Every counter tierd exposes, each written once in one of the lists
+ * below.  The lists generate the struct fields, and stats_render.c walks
+ * them for JSON, Prometheus and the tables; the collector fills the BPF
+ * ones from bpf/tierd.h's list.  Adding a counter is one line here plus
+ * the code that counts it (DEVELOPERS.md shows an example).
+ *
+ * Flat, so a snapshot is a struct copy.
  */
 #ifndef TIERD_STATS_H
 #define TIERD_STATS_H
@@ -11,93 +15,174 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <linux/types.h>
+
 #include "bpf/tierd.h"
 
-/* Per-page move_pages() outcomes we count by name; the rest go to OTHER. */
+/*
+ * Counters of the daemon as a whole, by group:
+ * X(group, field, JSON name, Prometheus name, Prometheus type, help).
+ * Group "daemon" sits at the top level of the JSON object; the others are
+ * objects of their own, in this order.
+ */
+#define TIERD_STATS_COUNTERS(X)						\
+	X(daemon, reloads, "reloads", "reloads_total", counter,		\
+	  "Configuration reloads applied.")				\
+	X(daemon, reload_failures, "reload_failures",			\
+	  "reload_failures_total", counter,				\
+	  "Configuration reloads refused (old config kept).")		\
+	X(daemon, control_requests, "control_requests",			\
+	  "control_requests_total", counter,				\
+	  "Control socket requests received.")				\
+	X(daemon, control_errors, "control_errors",			\
+	  "control_errors_total", counter,				\
+	  "Control socket requests answered with an error.")		\
+	X(table, table_size, "size", "table_folios", gauge,		\
+	  "Folios in the hotness table.")				\
+	X(table, table_cap, "cap", "table_capacity_folios", gauge,	\
+	  "Hotness table capacity.")					\
+	X(table, table_evictions, "evictions", "table_evictions_total",	\
+	  counter, "Folios evicted from the full hotness table.")	\
+	X(table, table_bytes, "bytes", "table_bytes", gauge,		\
+	  "Memory held by the hotness table.")				\
+	X(policy, intervals, "intervals", "policy_intervals_total",	\
+	  counter, "Policy passes run.")				\
+	X(policy, candidates, "candidates", "policy_candidates_total",	\
+	  counter, "Folios found at or above promote_score, summed over passes.") \
+	X(policy, cooldown_skipped, "cooldown_skipped",			\
+	  "policy_cooldown_skipped_total", counter,			\
+	  "Candidates skipped because of their cooldown.")		\
+	X(policy, scope_rejected, "scope_rejected",			\
+	  "policy_scope_rejected_total", counter,			\
+	  "Records of processes outside the configured scope.")		\
+	X(policy, rate_limited, "rate_limited",				\
+	  "policy_rate_limited_total", counter,				\
+	  "Candidates deferred by the rate limit.")			\
+	X(policy, headroom_blocked, "headroom_blocked",			\
+	  "policy_headroom_blocked_total", counter,			\
+	  "Pages refused to keep fast-node free memory headroom.")	\
+	X(policy, pingpongs, "pingpongs", "policy_pingpongs_total",	\
+	  counter, "Promoted folios seen on the slow tier again.")	\
+	X(policy, tracked_pids, "tracked_pids", "policy_tracked_pids",	\
+	  gauge, "Processes tracked by the sources.")			\
+	X(migrator, move_calls, "move_calls", "move_calls_total",	\
+	  counter, "move_pages() calls.")				\
+	X(migrator, move_pages_requested, "pages_requested",		\
+	  "move_pages_requested_total", counter,			\
+	  "Pages passed to move_pages().")				\
+	X(migrator, promoted_pages, "promoted_pages",			\
+	  "promoted_pages_total", counter,				\
+	  "Pages promoted to the fast tier.")				\
+	X(migrator, promoted_bytes, "promoted_bytes",			\
+	  "promoted_bytes_total", counter,				\
+	  "Bytes promoted to the fast tier.")
+
+/*
+ * Per-page move_pages() outcomes we count by name; the rest go to other.
+ * X(id, name)
+ */
+#define TIERD_MOVE_STATUSES(X)						\
+	X(OK, ok)		/* now on the fast node */		\
+	X(ALREADY, already)	/* was already on the fast node */	\
+	X(ENOENT, enoent)	/* not present / zero page */		\
+	X(EBUSY, ebusy)							\
+	X(EFAULT, efault)						\
+	X(EACCES, eacces)						\
+	X(ENOMEM, enomem)						\
+	X(ESRCH, esrch)		/* the process vanished (whole call) */	\
+	X(EPERM, eperm)		/* whole call refused */		\
+	X(OTHER, other)
+
 enum tierd_move_status {
-	TIERD_MOVE_OK = 0,		/* now on the fast node */
-	TIERD_MOVE_ALREADY,		/* was already on the fast node */
-	TIERD_MOVE_ENOENT,		/* not present / zero page */
-	TIERD_MOVE_EBUSY,
-	TIERD_MOVE_EFAULT,
-	TIERD_MOVE_EACCES,
-	TIERD_MOVE_ENOMEM,
-	TIERD_MOVE_ESRCH,		/* the process vanished (whole call) */
-	TIERD_MOVE_EPERM,		/* whole call refused */
-	TIERD_MOVE_OTHER,
+#define TIERD_MOVE_ENUM(id, name) TIERD_MOVE_##id,
+	TIERD_MOVE_STATUSES(TIERD_MOVE_ENUM)
+#undef TIERD_MOVE_ENUM
 	TIERD_MOVE_NR,
 };
 
+/*
+ * Per-source counters: X(field, Prometheus name, help, table column or
+ * NULL).  Those that bpf/tierd.h's TIERD_BPF_COUNTERS names are read from
+ * the BPF counter map; the others come from the source module.  The JSON
+ * name is the field name.
+ */
+#define TIERD_SOURCE_COUNTERS(X)					\
+	X(faults_seen, "source_faults_seen_total",			\
+	  "Fault tracepoint invocations.", "FAULTS_SEEN")		\
+	X(faults_tracked, "source_faults_tracked_total",		\
+	  "Faults of tracked processes.", "TRACKED")			\
+	X(records, "source_records_total",				\
+	  "Records sent to the daemon.", "RECORDS")			\
+	X(rb_drops, "source_ringbuf_drops_total",			\
+	  "Ring buffer records lost because the buffer was full.", "RB_DROPS") \
+	X(map_full, "source_map_full_total",				\
+	  "Failed updates of the in-kernel folio map.", "MAP_FULL")	\
+	X(window_resets, "source_window_resets_total",			\
+	  "Folio windows that expired and restarted in BPF.", NULL)	\
+	X(kernel_migrate_ok, "source_kernel_migrate_ok_total",		\
+	  "Successful kernel migrations seen on the private node.", NULL) \
+	X(kernel_migrate_fail, "source_kernel_migrate_fail_total",	\
+	  "Failed kernel migrations seen on the private node.", NULL)	\
+	X(rearm_errors, "source_rearm_errors_total",			\
+	  "Re-arming a process's tracking failed.", NULL)		\
+	X(prog_run_cnt, "source_prog_run_count_total",			\
+	  "BPF program runs (needs kernel.bpf_stats_enabled=1).", NULL)	\
+	X(prog_run_time_ns, "source_prog_run_time_ns_total",		\
+	  "BPF program run time in ns (needs kernel.bpf_stats_enabled=1).", NULL)
+
 struct tierd_source_stats {
 	bool active;
-	char state[160];		/* "active" or why it is off */
-	uint64_t faults_seen;
-	uint64_t faults_tracked;
-	uint64_t records;		/* ring buffer records received */
-	uint64_t rb_drops;
-	uint64_t map_full;
-	uint64_t window_resets;
-	uint64_t kernel_migrate_ok;
-	uint64_t kernel_migrate_fail;
-	uint64_t prog_run_cnt;		/* from bpf_prog_info, bpf_stats only */
-	uint64_t prog_run_time_ns;
+	char state[160];		/* "active (...)" or why it is off */
+#define TIERD_SOURCE_FIELD(f, prom, help, col) uint64_t f;
+	TIERD_SOURCE_COUNTERS(TIERD_SOURCE_FIELD)
+#undef TIERD_SOURCE_FIELD
 	bool prog_stats_enabled;	/* kernel.bpf_stats_enabled was 1 */
 };
+
+/* Per-node fields: X(field, Prometheus name, type, help). */
+#define TIERD_NODE_COUNTERS(X)						\
+	X(total_bytes, "node_total_bytes", gauge, "Node memory size.")	\
+	X(free_bytes, "node_free_bytes", gauge, "Node free memory.")	\
+	X(promoted_from_pages, "node_promoted_from_pages_total", counter, \
+	  "Pages promoted off this node.")				\
+	X(promoted_to_pages, "node_promoted_to_pages_total", counter,	\
+	  "Pages promoted onto this node.")
 
 struct tierd_node_stats {
 	bool present;
 	bool slow;
 	bool fast;
-	uint64_t total_bytes;
-	uint64_t free_bytes;
-	uint64_t promoted_from_pages;	/* pages moved off this node */
-	uint64_t promoted_to_pages;	/* pages moved onto this node */
+#define TIERD_NODE_FIELD(f, prom, type, help) uint64_t f;
+	TIERD_NODE_COUNTERS(TIERD_NODE_FIELD)
+#undef TIERD_NODE_FIELD
 };
 
 #define TIERD_STATS_MAX_PIDS 64
 
+/* Per-process fields: X(field, table column). */
+#define TIERD_PID_COUNTERS(X)						\
+	X(records, "RECORDS")	/* records received for this pid */	\
+	X(faults, "FAULTS")	/* accesses those records carried */	\
+	X(folios_tracked, "FOLIOS")	/* entries in the hotness table */ \
+	X(folios_hot, "HOT")	/* entries at or above promote_score */	\
+	X(promoted_pages, "PROMOTED")
+
 struct tierd_pid_stats {
 	int32_t pid;
 	char comm[16];
-	uint64_t records;		/* ring buffer records for this pid */
-	uint64_t faults;		/* faults those records carried */
-	uint32_t folios_tracked;	/* entries in the hotness table */
-	uint32_t folios_hot;		/* entries at or above promote_score */
-	uint64_t promoted_pages;
+#define TIERD_PID_FIELD(f, col) uint64_t f;
+	TIERD_PID_COUNTERS(TIERD_PID_FIELD)
+#undef TIERD_PID_FIELD
 };
 
 struct tierd_stats {
 	uint64_t uptime_ms;
 	bool paused;
-	uint64_t reloads;
-	uint64_t reload_failures;
-	uint64_t control_requests;
-	uint64_t control_errors;
+#define TIERD_STATS_FIELD(group, f, json, prom, type, help) uint64_t f;
+	TIERD_STATS_COUNTERS(TIERD_STATS_FIELD)
+#undef TIERD_STATS_FIELD
+	uint64_t move_status[TIERD_MOVE_NR];
 
 	struct tierd_source_stats src[TIERD_SRC_NR];
-
-	/* hotness table */
-	uint64_t table_size;
-	uint64_t table_cap;
-	uint64_t table_evictions;
-	uint64_t table_bytes;		/* memory held by the table */
-
-	/* policy */
-	uint64_t intervals;		/* policy passes run */
-	uint64_t candidates;		/* folios at or above promote_score */
-	uint64_t cooldown_skipped;
-	uint64_t scope_rejected;
-	uint64_t rate_limited;		/* pages deferred by the token bucket */
-	uint64_t headroom_blocked;	/* pages refused for DRAM headroom */
-	uint64_t pingpongs;		/* promoted folio seen on slow tier again */
-	uint64_t tracked_pids;
-
-	/* migrator */
-	uint64_t move_calls;		/* move_pages() calls */
-	uint64_t move_pages_requested;
-	uint64_t promoted_pages;
-	uint64_t promoted_bytes;
-	uint64_t move_status[TIERD_MOVE_NR];
 
 	unsigned int nr_nodes;		/* highest node id + 1 */
 	struct tierd_node_stats node[64];
@@ -108,5 +193,9 @@ struct tierd_stats {
 
 const char *tierd_move_status_name(enum tierd_move_status st);
 const char *tierd_source_name(enum tierd_source src);
+
+/* Copy the BPF counters of one source (@v: its TIERD_CNT_NR block). */
+void tierd_source_stats_from_bpf(struct tierd_source_stats *st,
+				 const uint64_t *v);
 
 #endif /* TIERD_STATS_H */

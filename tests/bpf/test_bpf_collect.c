@@ -169,7 +169,7 @@ static struct tierd_source_stats sd_stats(struct collector *c)
 
 static void collect(void)
 {
-	struct collector_features f;
+	struct kernel_features f;
 	struct tierd_config cfg;
 	struct tierd_source_stats before, after;
 	struct collector *c = NULL;
@@ -192,7 +192,7 @@ static void collect(void)
 		nro += kind(i) == READ_ONLY;
 	}
 
-	collector_detect(&f);
+	probe_kernel(&f);
 	assert_true(f.btf);
 	assert_true(f.page_fault_user_tp);
 	/* force the source this kernel cannot re-arm */

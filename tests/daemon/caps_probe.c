@@ -30,13 +30,13 @@ static void on_event(void *ctx, const struct tierd_event *ev)
 /* CAP_BPF + CAP_PERFMON: load and attach the fault programs. */
 static int probe_bpf(void)
 {
-	struct collector_features f;
+	struct kernel_features f;
 	struct tierd_config cfg;
 	struct collector *c;
 	char err[512] = "";
 	int r;
 
-	collector_detect(&f);
+	probe_kernel(&f);
 	/* The host kernel may lack soft-dirty; load its program anyway. */
 	f.soft_dirty = true;
 	tierd_config_defaults(&cfg);

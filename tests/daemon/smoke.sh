@@ -96,7 +96,7 @@ if grep -q '^# TYPE tierd_promoted_pages_total counter$' "$D/metrics" &&
 else
 	fail "metrics malformed"
 fi
-ctl stats | grep -q '^hotness table' && pass "stats table" || fail "stats table"
+ctl stats | grep -q '^table  *size [0-9]*, cap' && pass "stats table" || fail "stats table"
 ctl config > "$D/config.before"
 grep -qx 'batch_pages = 128' "$D/config.before" && pass "config shows batch_pages = 128" ||
 	fail "config lacks batch_pages = 128"

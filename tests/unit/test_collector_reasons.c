@@ -34,7 +34,7 @@ static void no_event(void *ctx, const struct tierd_event *ev)
 
 /* Open, expecting success with no source active; return the stats. */
 static void open_idle(const struct tierd_config *cfg,
-		      const struct collector_features *f,
+		      const struct kernel_features *f,
 		      struct tierd_source_stats st[TIERD_SRC_NR])
 {
 	struct collector *c = NULL;
@@ -60,7 +60,7 @@ static void open_idle(const struct tierd_config *cfg,
 
 static void test_off_by_config(void **state)
 {
-	struct collector_features f;
+	struct kernel_features f;
 	struct tierd_source_stats st[TIERD_SRC_NR];
 	struct tierd_config cfg;
 
@@ -78,7 +78,7 @@ static void test_off_by_config(void **state)
 
 static void test_auto_stock_kernel(void **state)
 {
-	struct collector_features f = {
+	struct kernel_features f = {
 		.btf = true,
 		.page_fault_user_tp = true,
 		.soft_dirty = false,
@@ -97,7 +97,7 @@ static void test_auto_stock_kernel(void **state)
 
 static void test_auto_no_btf(void **state)
 {
-	struct collector_features f = {
+	struct kernel_features f = {
 		.btf = false,
 		.page_fault_user_tp = true,
 		.soft_dirty = true,
@@ -116,7 +116,7 @@ static void test_auto_no_btf(void **state)
 
 static void test_auto_no_page_fault_tp(void **state)
 {
-	struct collector_features f = { .btf = true, .soft_dirty = true };
+	struct kernel_features f = { .btf = true, .soft_dirty = true };
 	struct tierd_source_stats st[TIERD_SRC_NR];
 	struct tierd_config cfg;
 
@@ -128,7 +128,7 @@ static void test_auto_no_page_fault_tp(void **state)
 }
 
 static void expect_unsupported(const struct tierd_config *cfg,
-			       const struct collector_features *f,
+			       const struct kernel_features *f,
 			       const char *want_err)
 {
 	struct collector *c = (struct collector *)&c;	/* must be reset */
@@ -142,7 +142,7 @@ static void expect_unsupported(const struct tierd_config *cfg,
 
 static void test_on_but_missing(void **state)
 {
-	struct collector_features f = {
+	struct kernel_features f = {
 		.btf = true,
 		.page_fault_user_tp = true,
 	};
@@ -153,15 +153,20 @@ static void test_on_but_missing(void **state)
 	expect_unsupported(&cfg, &f,
 		"[sources] private_node = on, but kernel has no node_private:node_private_write_fault tracepoint (needs kernel-patches/)");
 
+	/*
+	 * soft_dirty = on without CONFIG_MEM_SOFT_DIRTY runs degraded
+	 * (first-touch faults, no re-arm); without the tracepoint it cannot.
+	 */
 	base_config(&cfg);
 	cfg.src_soft_dirty = TIERD_ON;
+	f.page_fault_user_tp = false;
 	expect_unsupported(&cfg, &f,
-		"[sources] soft_dirty = on, but CONFIG_MEM_SOFT_DIRTY missing: clear_refs=4 does not clear soft-dirty bits");
+		"[sources] soft_dirty = on, but kernel has no exceptions:page_fault_user tracepoint (needs CONFIG_TRACEPOINTS on x86)");
 }
 
 static void test_bad_tunables(void **state)
 {
-	struct collector_features f = { 0 };
+	struct kernel_features f = { 0 };
 	struct tierd_config cfg, bad;
 	struct collector *c = NULL;
 	char err[256] = "";
@@ -197,7 +202,7 @@ static void test_bad_tunables(void **state)
 
 static void test_bad_tgids(void **state)
 {
-	struct collector_features f = { 0 };
+	struct kernel_features f = { 0 };
 	struct tierd_config cfg;
 	struct collector *c = NULL;
 	char err[256];

@@ -80,7 +80,7 @@ struct collector {
 struct world {
 	struct numa_topology topo;
 	uint64_t free_bytes[TIERD_MAX_NODES];
-	struct collector_features feat;
+	struct kernel_features feat;
 
 	struct fake_proc procs[MAX_PROCS];
 	size_t nr_procs;
@@ -140,13 +140,21 @@ void __wrap_tierd_log(int prio, const char *fmt, ...)
 	va_end(ap);
 }
 
-void collector_detect(struct collector_features *f)
+static struct fake_proc *fake_proc_of(pid_t pid)
+{
+	for (size_t i = 0; i < W->nr_procs; i++)
+		if (W->procs[i].pid == pid)
+			return &W->procs[i];
+	return NULL;
+}
+
+void probe_kernel(struct kernel_features *f)
 {
 	*f = W->feat;
 }
 
 int collector_open(const struct tierd_config *cfg,
-		   const struct collector_features *f,
+		   const struct kernel_features *f,
 		   collector_event_fn fn, void *fn_ctx,
 		   struct collector **out, char *err, size_t errlen)
 {
@@ -213,6 +221,34 @@ bool collector_source_active(const struct collector *c, enum tierd_source s)
 	return c->active[s];
 }
 
+/* As the real registry: private_node watches the scope, soft_dirty slow users. */
+void collector_tracking(const struct collector *c, bool *slow_users,
+			bool *whole_scope)
+{
+	*whole_scope = c->active[TIERD_SRC_PRIVATE_NODE];
+	*slow_users = c->active[TIERD_SRC_SOFT_DIRTY];
+}
+
+bool collector_needs_reopen(const struct tierd_config *old,
+			    const struct tierd_config *new)
+{
+	return old->src_private_node != new->src_private_node ||
+	       old->src_soft_dirty != new->src_soft_dirty ||
+	       old->kernel_map_folios != new->kernel_map_folios;
+}
+
+/* The soft-dirty source re-arms (clear_refs) every slow user it is handed. */
+void collector_arm(struct collector *c, const struct source_proc *procs,
+		   size_t n, uint64_t now_ms)
+{
+	if (!c->active[TIERD_SRC_SOFT_DIRTY] || !W->feat.soft_dirty)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		assert_non_null(fake_proc_of(procs[i].pid));
+		W->clear_soft_dirty += procs[i].slow;
+	}
+}
+
 void collector_read_stats(const struct collector *c,
 			  struct tierd_source_stats src[TIERD_SRC_NR])
 {
@@ -222,14 +258,6 @@ void collector_read_stats(const struct collector *c,
 		snprintf(src[s].state, sizeof(src[s].state), "%s",
 			 c->active[s] ? "active" : "off");
 	}
-}
-
-static struct fake_proc *fake_proc_of(pid_t pid)
-{
-	for (size_t i = 0; i < W->nr_procs; i++)
-		if (W->procs[i].pid == pid)
-			return &W->procs[i];
-	return NULL;
 }
 
 int procfs_list_pids(pid_t **pids)
@@ -271,11 +299,6 @@ int procfs_uses_nodes(pid_t pid, uint64_t node_mask)
 	return fp->uses_slow && (node_mask & W->topo.mem_mask & ~W->topo.cpu_mask);
 }
 
-int procfs_clear_soft_dirty(pid_t pid)
-{
-	W->clear_soft_dirty++;
-	return fake_proc_of(pid) ? 0 : -ESRCH;
-}
 
 static struct fake_page *page_of(pid_t pid, uint64_t addr)
 {
@@ -364,7 +387,7 @@ static int setup(void **state)
 	};
 	W->free_bytes[0] = 32ULL << 30;
 	W->free_bytes[1] = 32ULL << 30;
-	W->feat = (struct collector_features){
+	W->feat = (struct kernel_features){
 		.btf = true, .private_node_tp = true,
 		.page_fault_user_tp = true,
 	};

@@ -310,13 +310,14 @@ static void test_table(void **state)
 	const char *out = render(stats_render_table, st);
 
 	assert_contains(out, "tierd: up 1h02m03s, PAUSED\n");
-	assert_contains(out, "reloads 3 (failed 1), control requests 17 "
-			"(errors 2)");
+	assert_contains(out, "\ndaemon     reloads 3, reload_failures 1, "
+			"control_requests 17, control_errors 2\n");
 	assert_contains(out, "soft_dirty    yes          900001");
-	assert_contains(out, "hotness table  1000/1048576 folios, 64.0 KiB, "
-			"9 evictions");
-	assert_contains(out, "31 move_pages calls, 2000 pages requested, "
-			"1234 promoted (4.8 MiB)");
+	assert_contains(out, "\ntable      size 1000, cap 1048576, "
+			"evictions 9, bytes 64.0 KiB\n");
+	assert_contains(out, "\nmigrator   move_calls 31, pages_requested 2000, "
+			"promoted_pages 1234,\n           promoted_bytes 4.8 MiB\n");
+	assert_contains(out, "\npolicy     intervals 77, candidates 12, ");
 	assert_contains(out, "ebusy 103");
 	assert_contains(out, "\n0     fast       8.0 GiB      3.0 GiB ");
 	assert_contains(out, "\n2     slow      16.0 GiB     15.0 GiB ");

@@ -1,0 +1,141 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Kernel feature probes: tracefs and BTF for tracepoints, a soft-dirty round
+ * trip on a page of our own, sysctls.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+
+#include "os/probe.h"
+
+#define VMLINUX_BTF		"/sys/kernel/btf/vmlinux"
+#define BPF_STATS_SYSCTL	"/proc/sys/kernel/bpf_stats_enabled"
+#define PAGEMAP_SOFT_DIRTY	(1ULL << 55)
+
+static const char *const tracefs_roots[] = {
+	"/sys/kernel/tracing",
+	"/sys/kernel/debug/tracing",
+};
+
+static bool tracefs_event(const char *sys, const char *name)
+{
+	char path[256];
+	size_t i;
+
+	for (i = 0; i < sizeof(tracefs_roots) / sizeof(tracefs_roots[0]); i++) {
+		snprintf(path, sizeof(path), "%s/events/%s/%s", tracefs_roots[i],
+			 sys, name);
+		if (access(path, F_OK) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* Every tracepoint has a btf_trace_<name> typedef, tracefs or not. */
+static bool btf_tracepoint(const struct btf *vmlinux, const char *name)
+{
+	char type[128];
+
+	if (!vmlinux)
+		return false;
+	snprintf(type, sizeof(type), "btf_trace_%s", name);
+	return btf__find_by_name_kind(vmlinux, type, BTF_KIND_TYPEDEF) > 0;
+}
+
+static int pagemap_soft_dirty(int fd, const void *addr, bool *dirty)
+{
+	uint64_t ent;
+	off_t off = (uintptr_t)addr / (uintptr_t)sysconf(_SC_PAGESIZE) *
+		    sizeof(ent);
+
+	if (pread(fd, &ent, sizeof(ent), off) != sizeof(ent))
+		return -errno ?: -EIO;
+	*dirty = ent & PAGEMAP_SOFT_DIRTY;
+	return 0;
+}
+
+/*
+ * Does clear_refs=4 re-arm write faults?  Without CONFIG_MEM_SOFT_DIRTY
+ * the write succeeds but the bit never sets, so test the round trip on a
+ * page of our own.  Clearing our own soft-dirty bits is harmless: nothing
+ * else reads them, and the cost is one write fault per page we touch next.
+ */
+static bool soft_dirty_works(void)
+{
+	long psz = sysconf(_SC_PAGESIZE);
+	volatile char *page;
+	bool after_clear = true, after_write = false;
+	int cfd = -1, pfd = -1;
+
+	page = mmap(NULL, psz, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (page == MAP_FAILED)
+		return false;
+	page[0] = 1;
+
+	cfd = open("/proc/self/clear_refs", O_WRONLY | O_CLOEXEC);
+	pfd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+	if (cfd < 0 || pfd < 0)
+		goto out;
+	if (write(cfd, "4", 1) != 1)
+		goto out;
+	if (pagemap_soft_dirty(pfd, (const void *)page, &after_clear) < 0)
+		goto out;
+	page[0] = 2;
+	if (pagemap_soft_dirty(pfd, (const void *)page, &after_write) < 0)
+		goto out;
+out:
+	if (cfd >= 0)
+		close(cfd);
+	if (pfd >= 0)
+		close(pfd);
+	munmap((void *)page, psz);
+	return !after_clear && after_write;
+}
+
+bool probe_bpf_stats_enabled(void)
+{
+	char buf[8] = "";
+	int fd;
+	ssize_t n;
+
+	fd = open(BPF_STATS_SYSCTL, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	return n > 0 && buf[0] == '1';
+}
+
+void probe_kernel(struct kernel_features *f)
+{
+	struct btf *vmlinux = NULL;
+
+	memset(f, 0, sizeof(*f));
+	f->btf = access(VMLINUX_BTF, R_OK) == 0;
+	if (f->btf) {
+		vmlinux = btf__load_vmlinux_btf();
+		if (libbpf_get_error(vmlinux))
+			vmlinux = NULL;
+	}
+	f->private_node_tp =
+		tracefs_event("node_private", "node_private_write_fault") ||
+		btf_tracepoint(vmlinux, "node_private_write_fault");
+	f->private_migrate_tp =
+		tracefs_event("node_private", "node_private_migrate") ||
+		btf_tracepoint(vmlinux, "node_private_migrate");
+	f->page_fault_user_tp =
+		tracefs_event("exceptions", "page_fault_user") ||
+		btf_tracepoint(vmlinux, "page_fault_user");
+	f->soft_dirty = soft_dirty_works();
+	f->bpf_stats = probe_bpf_stats_enabled();
+	btf__free(vmlinux);
+}

@@ -1,0 +1,333 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The shared BPF object: open and size, load, the ring buffer reader, the
+ * maps the daemon writes (tracked tgids, tunables) and reads (counters).
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "lib/log.h"
+#include "sources/bpf_obj.h"
+#include "tierd.skel.h"
+
+/* The kernel's LRU hash preallocates: keep a typo from eating memory. */
+#define FOLIOS_MAX		(1U << 20)
+#define FOLIOS_MIN		1024U
+#define RINGBUF_BYTES		(1U << 20)
+
+struct bpf_obj {
+	struct tierd_bpf *skel;
+	struct ring_buffer *rb;
+	bpf_record_fn fn;
+	void *fn_ctx;
+	uint32_t granule_kb;
+	uint32_t folios_max;
+};
+
+int bpf_obj_check_config(const struct tierd_config *cfg, char *err,
+			 size_t errlen)
+{
+	if (cfg->window_ms == 0) {
+		snprintf(err, errlen, "[hotness] window_ms: must be > 0");
+		return -EINVAL;
+	}
+	if (cfg->threshold == 0) {
+		snprintf(err, errlen, "[hotness] threshold: must be > 0");
+		return -EINVAL;
+	}
+	if (cfg->granule_kb != 4 && cfg->granule_kb != 2048) {
+		snprintf(err, errlen,
+			 "[hotness] granule_kb: %u is not 4 or 2048",
+			 cfg->granule_kb);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static void set_tunables(struct bpf_obj *b, const struct tierd_config *cfg)
+{
+	b->skel->data->window_ns = (uint64_t)cfg->window_ms * 1000000ULL;
+	b->skel->data->threshold = cfg->threshold;
+	b->skel->data->granule_shift = cfg->granule_kb == 2048 ? 21 : 12;
+	b->granule_kb = cfg->granule_kb;
+}
+
+int bpf_obj_open(const struct tierd_config *cfg, struct bpf_obj **out,
+		 char *err, size_t errlen)
+{
+	struct bpf_program *prog;
+	struct bpf_obj *b;
+	uint32_t folios;
+	int ret;
+
+	*out = NULL;
+	ret = bpf_obj_check_config(cfg, err, errlen);
+	if (ret)
+		return ret;
+	b = calloc(1, sizeof(*b));
+	if (!b) {
+		snprintf(err, errlen, "out of memory for the BPF object");
+		return -ENOMEM;
+	}
+	b->skel = tierd_bpf__open();
+	ret = libbpf_get_error(b->skel);
+	if (ret || !b->skel) {
+		ret = ret ?: -ENOMEM;
+		b->skel = NULL;
+		snprintf(err, errlen, "opening the BPF object failed: %s",
+			 strerror(-ret));
+		goto fail;
+	}
+	folios = cfg->kernel_map_folios;
+	if (folios > FOLIOS_MAX)
+		folios = FOLIOS_MAX;
+	if (folios < FOLIOS_MIN)
+		folios = FOLIOS_MIN;
+	b->folios_max = folios;
+	ret = bpf_map__set_max_entries(b->skel->maps.folios, folios);
+	if (!ret)
+		ret = bpf_map__set_max_entries(b->skel->maps.events,
+					       RINGBUF_BYTES);
+	if (ret) {
+		snprintf(err, errlen, "sizing the BPF maps failed: %s",
+			 strerror(-ret));
+		goto fail;
+	}
+	bpf_object__for_each_program(prog, b->skel->obj)
+		bpf_program__set_autoload(prog, false);
+	set_tunables(b, cfg);
+	/* nothing private-node is recorded until bpf_obj_set_tracked() */
+	b->skel->data->private_filter = 1;
+	*out = b;
+	return 0;
+fail:
+	bpf_obj_close(b);
+	return ret;
+}
+
+struct tierd_bpf *bpf_obj_skel(struct bpf_obj *b)
+{
+	return b->skel;
+}
+
+static int on_record(void *ctx, void *data, size_t size)
+{
+	struct bpf_obj *b = ctx;
+
+	if (size < sizeof(struct tierd_event)) {
+		log_warn("BPF ring buffer: short record of %zu bytes, want %zu",
+			 size, sizeof(struct tierd_event));
+		return 0;
+	}
+	b->fn(b->fn_ctx, data);
+	return 0;
+}
+
+int bpf_obj_load(struct bpf_obj *b, bpf_record_fn fn, void *fn_ctx,
+		 char *err, size_t errlen)
+{
+	int ret;
+
+	ret = tierd_bpf__load(b->skel);
+	if (ret) {
+		snprintf(err, errlen, "loading the BPF programs failed: %s",
+			 strerror(-ret));
+		return ret;
+	}
+	b->fn = fn;
+	b->fn_ctx = fn_ctx;
+	b->rb = ring_buffer__new(bpf_map__fd(b->skel->maps.events), on_record,
+				 b, NULL);
+	ret = libbpf_get_error(b->rb);
+	if (ret || !b->rb) {
+		b->rb = NULL;
+		ret = ret ?: -ENOMEM;
+		snprintf(err, errlen,
+			 "creating the BPF ring buffer reader failed: %s",
+			 strerror(-ret));
+		return ret;
+	}
+	return 0;
+}
+
+void bpf_obj_close(struct bpf_obj *b)
+{
+	if (!b)
+		return;
+	ring_buffer__free(b->rb);
+	tierd_bpf__destroy(b->skel);
+	free(b);
+}
+
+int bpf_obj_attach(struct bpf_program *prog, struct bpf_link **link)
+{
+	struct bpf_link *l = bpf_program__attach(prog);
+	int ret = libbpf_get_error(l);
+
+	if (ret)
+		return ret;
+	*link = l;
+	return 0;
+}
+
+void bpf_obj_prog_stats(struct bpf_program *prog, uint64_t *run_cnt,
+			uint64_t *run_time_ns)
+{
+	struct bpf_prog_info info;
+	__u32 len = sizeof(info);
+
+	if (!prog || bpf_program__fd(prog) < 0)
+		return;
+	memset(&info, 0, sizeof(info));
+	if (bpf_obj_get_info_by_fd(bpf_program__fd(prog), &info, &len))
+		return;
+	*run_cnt += info.run_cnt;
+	*run_time_ns += info.run_time_ns;
+}
+
+int bpf_obj_ring_fd(const struct bpf_obj *b)
+{
+	return b->rb ? ring_buffer__epoll_fd(b->rb) : -1;
+}
+
+int bpf_obj_consume(struct bpf_obj *b)
+{
+	int ret;
+
+	if (!b->rb)
+		return 0;
+	ret = ring_buffer__consume(b->rb);
+	if (ret < 0)
+		log_err("reading the BPF ring buffer failed: %s",
+			strerror(-ret));
+	return ret;
+}
+
+/* Drop every aggregation entry: keys built with another granule are stale. */
+static int folios_clear(struct bpf_obj *b)
+{
+	struct tierd_folio_key key, next;
+	int fd = bpf_map__fd(b->skel->maps.folios);
+	int ret;
+
+	while ((ret = bpf_map_get_next_key(fd, NULL, &next)) == 0) {
+		key = next;
+		ret = bpf_map_delete_elem(fd, &key);
+		if (ret && ret != -ENOENT)
+			return ret;
+	}
+	return ret == -ENOENT ? 0 : ret;
+}
+
+int bpf_obj_reconfigure(struct bpf_obj *b, const struct tierd_config *cfg)
+{
+	uint32_t old_granule = b->granule_kb;
+	int ret;
+
+	set_tunables(b, cfg);
+	if (old_granule != cfg->granule_kb) {
+		ret = folios_clear(b);
+		if (ret)
+			log_warn("reload: clearing the BPF folio map after a granule change failed: %s",
+				 strerror(-ret));
+	}
+	if (cfg->kernel_map_folios != b->folios_max)
+		log_notice("reload: the BPF folio map keeps %u entries; kernel_map_folios = %u needs a restart",
+			   b->folios_max, cfg->kernel_map_folios);
+	return 0;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+int bpf_obj_set_tracked(struct bpf_obj *b, const pid_t *tgids, size_t n,
+			bool filter)
+{
+	uint32_t *want = NULL, *stale = NULL;
+	uint32_t key, next;
+	const uint8_t one = 1;
+	size_t i, nstale = 0;
+	int fd, ret = 0;
+
+	want = malloc((n ?: 1) * sizeof(*want));
+	stale = malloc(TIERD_TRACKED_MAX * sizeof(*stale));
+	if (!want || !stale) {
+		ret = -ENOMEM;
+		log_err("tracked-process map: out of memory");
+		goto out;
+	}
+	for (i = 0; i < n; i++)
+		want[i] = tgids[i];
+	qsort(want, n, sizeof(*want), cmp_u32);
+
+	fd = bpf_map__fd(b->skel->maps.tracked);
+	/* collect first: deleting while walking restarts the walk */
+	for (ret = bpf_map_get_next_key(fd, NULL, &next); !ret;
+	     ret = bpf_map_get_next_key(fd, &key, &next)) {
+		key = next;
+		if (!bsearch(&key, want, n, sizeof(*want), cmp_u32) &&
+		    nstale < TIERD_TRACKED_MAX)
+			stale[nstale++] = key;
+	}
+	if (ret != -ENOENT) {
+		log_err("tracked-process map: walking it failed: %s",
+			strerror(-ret));
+		goto out;
+	}
+	/* stale ones first, so the map never overflows while we add */
+	for (i = 0; i < nstale; i++) {
+		ret = bpf_map_delete_elem(fd, &stale[i]);
+		if (ret && ret != -ENOENT) {
+			log_err("tracked-process map: untracking tgid %u failed: %s",
+				stale[i], strerror(-ret));
+			goto out;
+		}
+	}
+	for (i = 0; i < n; i++) {
+		ret = bpf_map_update_elem(fd, &want[i], &one, BPF_ANY);
+		if (ret) {
+			log_err("tracked-process map: tracking tgid %u failed: %s",
+				want[i], strerror(-ret));
+			goto out;
+		}
+	}
+	b->skel->data->private_filter = filter;
+	ret = 0;
+out:
+	free(want);
+	free(stale);
+	return ret;
+}
+
+void bpf_obj_read_counters(const struct bpf_obj *b, uint64_t *sum)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	__u64 *vals;
+	__u32 idx;
+	int fd;
+
+	memset(sum, 0, TIERD_COUNTERS_NR * sizeof(*sum));
+	if (ncpu <= 0)
+		return;
+	vals = calloc(ncpu, sizeof(*vals));
+	if (!vals)
+		return;
+	fd = bpf_map__fd(b->skel->maps.counters);
+	for (idx = 0; idx < TIERD_COUNTERS_NR; idx++) {
+		if (bpf_map_lookup_elem(fd, &idx, vals))
+			continue;
+		for (int cpu = 0; cpu < ncpu; cpu++)
+			sum[idx] += vals[cpu];
+	}
+	free(vals);
+}

@@ -1,0 +1,117 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * private_node: faults on N_MEMORY_PRIVATE nodes whose service keeps PTEs
+ * read-only, seen on the project's tracepoints (kernel-patches/).  The
+ * kernel does the tracking; nothing is re-armed from here.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <bpf/libbpf.h>
+
+#include "lib/log.h"
+#include "sources/bpf_obj.h"
+#include "sources/source.h"
+#include "tierd.skel.h"
+
+struct private_node {
+	struct bpf_obj *bpf;
+	bool migrate;			/* node_private_migrate attached */
+};
+
+static enum tierd_tristate np_wanted(const struct tierd_config *cfg)
+{
+	return cfg->src_private_node;
+}
+
+static const char *np_missing(const struct kernel_features *f,
+			      enum tierd_tristate want)
+{
+	if (!f->btf)
+		return "kernel has no BTF (/sys/kernel/btf/vmlinux): needs a kernel built with CONFIG_DEBUG_INFO_BTF";
+	if (!f->private_node_tp)
+		return "kernel has no node_private:node_private_write_fault tracepoint (needs kernel-patches/)";
+	return NULL;
+}
+
+static void np_select(struct bpf_obj *b, const struct kernel_features *f)
+{
+	struct tierd_bpf *skel = bpf_obj_skel(b);
+
+	bpf_program__set_autoload(skel->progs.tierd_np_fault, true);
+	bpf_program__set_autoload(skel->progs.tierd_np_migrate,
+				  f->private_migrate_tp);
+}
+
+static int np_open(struct source *s, const struct source_env *env,
+		   char *err, size_t errlen)
+{
+	struct tierd_bpf *skel = bpf_obj_skel(env->bpf);
+	struct private_node *np;
+	int ret;
+
+	np = calloc(1, sizeof(*np));
+	if (!np) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	ret = bpf_obj_attach(skel->progs.tierd_np_fault,
+			     &skel->links.tierd_np_fault);
+	if (ret) {
+		snprintf(err, errlen, "attaching %s (%s) failed: %s",
+			 bpf_program__name(skel->progs.tierd_np_fault),
+			 bpf_program__section_name(skel->progs.tierd_np_fault),
+			 strerror(-ret));
+		free(np);
+		return ret;
+	}
+	np->bpf = env->bpf;
+	if (env->feat->private_migrate_tp) {
+		ret = bpf_obj_attach(skel->progs.tierd_np_migrate,
+				     &skel->links.tierd_np_migrate);
+		if (ret)
+			/* only the kernel-migration counters are lost */
+			log_warn("source private_node: attaching node_private_migrate failed (%s); kernel migrations are not counted",
+				 strerror(-ret));
+		else
+			np->migrate = true;
+	}
+	s->priv = np;
+	snprintf(s->state, sizeof(s->state),
+		 "active (raw_tp/node_private_write_fault%s)",
+		 np->migrate ? ", node_private_migrate" :
+		 "; no node_private_migrate: kernel migrations not counted");
+	return 0;
+}
+
+static void np_stats(const struct source *s, struct tierd_source_stats *st)
+{
+	const struct private_node *np = s->priv;
+	struct tierd_bpf *skel = bpf_obj_skel(np->bpf);
+
+	bpf_obj_prog_stats(skel->progs.tierd_np_fault, &st->prog_run_cnt,
+			   &st->prog_run_time_ns);
+	if (np->migrate)
+		bpf_obj_prog_stats(skel->progs.tierd_np_migrate,
+				   &st->prog_run_cnt, &st->prog_run_time_ns);
+}
+
+static void np_close(struct source *s)
+{
+	free(s->priv);
+	s->priv = NULL;
+}
+
+const struct source_ops private_node_source = {
+	.id = TIERD_SRC_PRIVATE_NODE,
+	.uses_bpf = true,
+	.tracks_whole_scope = true,
+	.wanted = np_wanted,
+	.missing = np_missing,
+	.select = np_select,
+	.open = np_open,
+	.stats = np_stats,
+	.close = np_close,
+};

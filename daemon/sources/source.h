@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The interface every access source implements, one module per source
+ * (sources/<name>.c), listed once in sources/registry.c.  The collector
+ * (sources/collector.c) walks the registry and never branches on a
+ * source's name: it asks each source whether the config wants it and the
+ * kernel can feed it, lets the BPF ones pick their programs in the shared
+ * object, opens them, re-arms them every tick and gathers their stats.
+ *
+ * A source either produces records through the shared BPF object's ring
+ * buffer or hands them to the collector with source_emit(); both end in
+ * the same per-folio record (struct tierd_event) and the same hotness table.
+ */
+#ifndef TIERD_SOURCES_SOURCE_H
+#define TIERD_SOURCES_SOURCE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <linux/types.h>
+
+#include "bpf/tierd.h"
+#include "config/config.h"
+#include "os/probe.h"
+#include "stats/stats.h"
+
+struct bpf_obj;
+struct source;
+
+/* A process in scope, as the pipeline sees it (sorted by pid). */
+struct source_proc {
+	pid_t pid;
+	bool slow;		/* holds memory on a slow node */
+};
+
+/* What a source gets when it opens or reconfigures. */
+struct source_env {
+	const struct tierd_config *cfg;
+	const struct kernel_features *feat;
+	struct bpf_obj *bpf;	/* the shared object; NULL for a non-BPF source */
+};
+
+struct source_ops {
+	enum tierd_source id;
+	bool uses_bpf;
+	/*
+	 * true: the kernel reports only slow-tier folios, so the source may
+	 * watch every process in scope.  false: it watches only processes
+	 * that hold slow-tier memory (tracking costs every process it arms).
+	 */
+	bool tracks_whole_scope;
+	/* Its [sources] setting. */
+	enum tierd_tristate (*wanted)(const struct tierd_config *cfg);
+	/*
+	 * Why this kernel cannot feed the source (the text follows "off: "),
+	 * or NULL.  @want is its setting: some sources run degraded when
+	 * asked for explicitly.
+	 */
+	const char *(*missing)(const struct kernel_features *f,
+			       enum tierd_tristate want);
+	/* BPF sources: turn their programs on before the object loads. */
+	void (*select)(struct bpf_obj *b, const struct kernel_features *f);
+	/*
+	 * Attach or set up, fill s->state.  0 or -errno with the reason in
+	 * @err (without the source's name: the collector adds it).
+	 */
+	int (*open)(struct source *s, const struct source_env *env,
+		    char *err, size_t errlen);
+	/* Once per tick: re-arm tracking of the processes in scope. */
+	void (*arm)(struct source *s, const struct source_proc *procs,
+		    size_t n, uint64_t now_ms);
+	/* A reload kept the source set; apply what changed.  0 or -errno. */
+	int (*reconfigure)(struct source *s, const struct source_env *env);
+	/* Add what only the source knows (the BPF counters are filled). */
+	void (*stats)(const struct source *s, struct tierd_source_stats *st);
+	void (*close)(struct source *s);
+};
+
+struct source {
+	const struct source_ops *ops;
+	bool active;
+	char state[160];		/* "active (...)" or why it is off */
+	void *priv;			/* the module's own state */
+};
+
+/* Every registered source, indexed by enum tierd_source. */
+extern const struct source_ops *const tierd_source_registry[TIERD_SRC_NR];
+
+/* The modules (one file each). */
+extern const struct source_ops private_node_source;
+extern const struct source_ops soft_dirty_source;
+
+#endif /* TIERD_SOURCES_SOURCE_H */
