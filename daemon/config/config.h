@@ -5,7 +5,7 @@
  * A config is parsed and validated whole into a fresh struct; only a struct
  * that validated is ever handed to the running daemon, so a bad reload never
  * touches the policy in force.  The struct is flat (no pointers) so it can be
- * copied by assignment.
+ * copied by assignment.  Its keys are listed once, in keys.h.
  */
 #ifndef TIERD_CONFIG_H
 #define TIERD_CONFIG_H
@@ -14,6 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+
+#include "config/keys.h"
 
 #define TIERD_DEFAULT_CONFIG   "/etc/tierd.conf"
 #define TIERD_DEFAULT_SOCKET   "/run/tierd/tierd.sock"
@@ -43,6 +45,26 @@ struct tierd_scope_list {
 	char cgroups[TIERD_MAX_SCOPE_CGROUPS][TIERD_CGROUP_LEN];
 };
 
+/*
+ * How a plain key of keys.h is declared in struct tierd_config.  The
+ * other types fill fields written out below (slow and fast each set two,
+ * the [scope] lists share the include and exclude structs).
+ */
+#define TIERD_KEY_FIELD_U32(f)		uint32_t f;
+#define TIERD_KEY_FIELD_U64(f)		uint64_t f;
+#define TIERD_KEY_FIELD_GRANULE(f)	uint32_t f;	/* KiB: 4 or 2048 */
+#define TIERD_KEY_FIELD_DOUBLE_LE(f)	double f;
+#define TIERD_KEY_FIELD_DOUBLE_LT(f)	double f;
+#define TIERD_KEY_FIELD_BOOL(f)		bool f;
+#define TIERD_KEY_FIELD_TRISTATE(f)	enum tierd_tristate f;
+#define TIERD_KEY_FIELD_SOCKET(f)	char f[TIERD_PATH_LEN];
+#define TIERD_KEY_FIELD_GROUP(f)	char f[TIERD_GROUP_LEN];
+#define TIERD_KEY_FIELD_SLOW_NODES(f)
+#define TIERD_KEY_FIELD_FAST_NODE(f)
+#define TIERD_KEY_FIELD_PIDS(f)
+#define TIERD_KEY_FIELD_COMMS(f)
+#define TIERD_KEY_FIELD_CGROUPS(f)
+
 struct tierd_config {
 	/* [nodes] */
 	bool slow_auto;			/* slow = auto */
@@ -50,35 +72,15 @@ struct tierd_config {
 	bool fast_auto;			/* fast = auto */
 	int fast_node;			/* promotion target when !fast_auto */
 
-	/* [sources] */
-	enum tierd_tristate src_private_node;
-	enum tierd_tristate src_soft_dirty;
-	uint32_t rearm_interval_ms;	/* soft-dirty re-arm + /proc rescan */
-
-	/* [hotness] */
-	uint32_t window_ms;		/* aggregation window, BPF and daemon */
-	double decay;			/* score multiplier per window, (0,1) */
-	uint32_t threshold;		/* faults per window for a BPF record */
-	double promote_score;		/* decayed score that makes a candidate */
-	uint32_t granule_kb;		/* aggregation unit: 4 or 2048 */
-	uint32_t table_max_folios;	/* hotness table cap, coldest evicted */
-	uint32_t kernel_map_folios;	/* BPF per-window counter map entries */
-
-	/* [promotion] */
-	bool promote_enabled;
-	uint32_t batch_pages;		/* pages per move_pages call */
-	uint32_t rate_limit_mbps;	/* MiB/s token bucket, 0 = unlimited */
-	uint64_t min_free_mb;		/* fast node free-memory headroom */
-	uint32_t cooldown_ms;		/* per-folio, after a promotion */
-	uint32_t pingpong_backoff;	/* cooldown multiplier per ping-pong */
-
 	/* [scope] */
 	struct tierd_scope_list include;
 	struct tierd_scope_list exclude;
 
-	/* [control] */
-	char socket_path[TIERD_PATH_LEN];
-	char stats_group[TIERD_GROUP_LEN];	/* "" = root only */
+	/* every plain key of every section, in keys.h order */
+#define TIERD_KEY_FIELD(section, name, type, field, ...) \
+	TIERD_KEY_FIELD_##type(field)
+	TIERD_CONFIG_KEYS(TIERD_KEY_FIELD)
+#undef TIERD_KEY_FIELD
 };
 
 /* One validation error; text is "FILE:LINE: [section] key: reason". */

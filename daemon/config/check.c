@@ -1,0 +1,188 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Whole-file checks: values that are each valid but contradict each
+ * other.  A contradiction is reported at the line of the later key,
+ * naming the other one's line (or "default"), and never for a key whose
+ * own value was already reported as bad.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "config/internal.h"
+#include "lib/strbuf.h"
+
+static void check_nodes(struct parse_ctx *ctx)
+{
+	const struct tierd_config *cfg = ctx->cfg;
+	unsigned int ls = ctx->key_line[K_nodes_slow];
+	unsigned int lf = ctx->key_line[K_nodes_fast];
+
+	if (cfg->slow_auto || cfg->fast_auto || ctx->key_bad[K_nodes_slow] ||
+	    ctx->key_bad[K_nodes_fast])
+		return;
+	if (!(cfg->slow_mask & (1ULL << cfg->fast_node)))
+		return;
+	if (lf > ls)
+		kerr(ctx, lf, K_nodes_fast, "node %d is also in the slow set (line %u)",
+		     cfg->fast_node, ls);
+	else
+		kerr(ctx, ls, K_nodes_slow, "node %d is also the fast node (line %u)",
+		     cfg->fast_node, lf);
+}
+
+/* Every tristate key of [sources] is a source (keys.h). */
+static bool is_source(enum key_id id)
+{
+	return config_keys[id].type == KT_TRISTATE &&
+	       !strcmp(config_keys[id].section, "sources");
+}
+
+static void check_sources(struct parse_ctx *ctx)
+{
+	enum key_id id, last = K_NR;
+	unsigned int nr = 0;
+	char others[300];
+	struct strbuf sb;
+
+	for (id = 0; id < K_NR; id++) {
+		if (!is_source(id))
+			continue;
+		if (*(const enum tierd_tristate *)key_field(ctx->cfg, id) != TIERD_OFF)
+			return;
+		nr++;
+		if (last == K_NR || ctx->key_line[id] > ctx->key_line[last])
+			last = id;
+	}
+	if (!nr)
+		return;
+	sb_init(&sb, others, sizeof(others));
+	for (id = 0; id < K_NR; id++) {
+		if (!is_source(id) || id == last)
+			continue;
+		sb_printf(&sb, "%s%s = off ", sb.len ? ", " : " (",
+			  config_keys[id].name);
+		if (ctx->key_line[id])
+			sb_printf(&sb, "at line %u", ctx->key_line[id]);
+		else
+			sb_append(&sb, "by default");
+	}
+	if (sb.len)
+		sb_putc(&sb, ')');
+	kerr(ctx, ctx->key_line[last], last,
+	     "%s%s: nothing would report write faults",
+	     nr == 2 ? "both sources are off" : "every source is off", others);
+}
+
+static void check_window(struct parse_ctx *ctx)
+{
+	const struct tierd_config *cfg = ctx->cfg;
+	unsigned int lw = ctx->key_line[K_hotness_window_ms];
+	unsigned int lr = ctx->key_line[K_sources_rearm_interval_ms];
+	char buf[32];
+
+	if (ctx->key_bad[K_hotness_window_ms] ||
+	    ctx->key_bad[K_sources_rearm_interval_ms] ||
+	    cfg->window_ms >= cfg->rearm_interval_ms)
+		return;
+	if (lw > lr)
+		kerr(ctx, lw, K_hotness_window_ms,
+		     "%u is smaller than [sources] rearm_interval_ms = %u (%s)",
+		     cfg->window_ms, cfg->rearm_interval_ms,
+		     key_where(ctx, K_sources_rearm_interval_ms, buf, sizeof(buf)));
+	else
+		kerr(ctx, lr, K_sources_rearm_interval_ms,
+		     "%u is larger than [hotness] window_ms = %u (%s)",
+		     cfg->rearm_interval_ms, cfg->window_ms,
+		     key_where(ctx, K_hotness_window_ms, buf, sizeof(buf)));
+}
+
+/*
+ * The kernel sends a folio's record once per window, carrying `threshold`
+ * faults, so a folio hot in every window converges to
+ * threshold / (1 - decay) from below and never reaches it: a promote_score
+ * at or above that bound would silently promote nothing.
+ */
+static void check_promote_score(struct parse_ctx *ctx)
+{
+	static const enum key_id ids[] = {
+		K_hotness_promote_score, K_hotness_threshold, K_hotness_decay,
+	};
+	const struct tierd_config *cfg = ctx->cfg;
+	enum key_id last = K_hotness_promote_score;
+	char bt[32], bd[32];
+	double bound;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(ids); i++)
+		if (ctx->key_bad[ids[i]])
+			return;
+	bound = cfg->threshold / (1.0 - cfg->decay);
+	if (cfg->promote_score < bound)
+		return;
+	for (i = 0; i < ARRAY_SIZE(ids); i++)
+		if (ctx->key_line[ids[i]] > ctx->key_line[last])
+			last = ids[i];
+	kerr(ctx, ctx->key_line[last], last,
+	     "promote_score = %g can never be reached: a folio reported in every window converges to threshold / (1 - decay) = %u / (1 - %g) = %g (threshold: %s, decay: %s)",
+	     cfg->promote_score, cfg->threshold, cfg->decay, bound,
+	     key_where(ctx, K_hotness_threshold, bt, sizeof(bt)),
+	     key_where(ctx, K_hotness_decay, bd, sizeof(bd)));
+}
+
+/* Report an item in both lists at the later of its two lines. */
+static void scope_conflict(struct parse_ctx *ctx, enum key_id inc,
+			   enum key_id exc, unsigned int li, unsigned int le,
+			   const char *what)
+{
+	if (le >= li)
+		kerr(ctx, le, exc, "%s is also in %s (line %u)", what,
+		     config_keys[inc].name, li);
+	else
+		kerr(ctx, li, inc, "%s is also in %s (line %u)", what,
+		     config_keys[exc].name, le);
+}
+
+static void check_scope(struct parse_ctx *ctx)
+{
+	const struct tierd_scope_list *in = &ctx->cfg->include;
+	const struct tierd_scope_list *ex = &ctx->cfg->exclude;
+	const struct scope_lines *lin = &ctx->include_line;
+	const struct scope_lines *lex = &ctx->exclude_line;
+	char what[TIERD_CGROUP_LEN + 16];
+	unsigned int i, j;
+
+	for (i = 0; i < in->nr_pids; i++)
+		for (j = 0; j < ex->nr_pids; j++)
+			if (in->pids[i] == ex->pids[j]) {
+				snprintf(what, sizeof(what), "pid %d", in->pids[i]);
+				scope_conflict(ctx, K_scope_include_pids,
+					       K_scope_exclude_pids, lin->pid[i],
+					       lex->pid[j], what);
+			}
+	for (i = 0; i < in->nr_comms; i++)
+		for (j = 0; j < ex->nr_comms; j++)
+			if (!strcmp(in->comms[i], ex->comms[j])) {
+				snprintf(what, sizeof(what), "'%s'", in->comms[i]);
+				scope_conflict(ctx, K_scope_include_comms,
+					       K_scope_exclude_comms, lin->comm[i],
+					       lex->comm[j], what);
+			}
+	for (i = 0; i < in->nr_cgroups; i++)
+		for (j = 0; j < ex->nr_cgroups; j++)
+			if (!strcmp(in->cgroups[i], ex->cgroups[j])) {
+				snprintf(what, sizeof(what), "'%s'", in->cgroups[i]);
+				scope_conflict(ctx, K_scope_include_cgroups,
+					       K_scope_exclude_cgroups,
+					       lin->cgroup[i], lex->cgroup[j],
+					       what);
+			}
+}
+
+void check_config(struct parse_ctx *ctx)
+{
+	check_nodes(ctx);
+	check_sources(ctx);
+	check_window(ctx);
+	check_promote_score(ctx);
+	check_scope(ctx);
+}
