@@ -33,12 +33,13 @@ static void check_nodes(struct parse_ctx *ctx)
 /* Every tristate key of [sources] is a source (keys.h). */
 static bool is_source(enum key_id id)
 {
-	return config_keys[id].type == KT_TRISTATE &&
-	       !strcmp(config_keys[id].section, "sources");
+	return cfg_keys[id].type == KT_TRISTATE &&
+	       !strcmp(cfg_keys[id].section, "sources");
 }
 
 static void check_sources(struct parse_ctx *ctx)
 {
+	const enum tierd_tristate *state;
 	enum key_id id, last = K_NR;
 	unsigned int nr = 0;
 	char others[300];
@@ -47,7 +48,8 @@ static void check_sources(struct parse_ctx *ctx)
 	for (id = 0; id < K_NR; id++) {
 		if (!is_source(id))
 			continue;
-		if (*(const enum tierd_tristate *)key_field(ctx->cfg, id) != TIERD_OFF)
+		state = key_field(ctx->cfg, id);
+		if (*state != TIERD_OFF)
 			return;
 		nr++;
 		if (last == K_NR || ctx->key_line[id] > ctx->key_line[last])
@@ -60,7 +62,7 @@ static void check_sources(struct parse_ctx *ctx)
 		if (!is_source(id) || id == last)
 			continue;
 		sb_printf(&sb, "%s%s = off ", sb.len ? ", " : " (",
-			  config_keys[id].name);
+			  cfg_keys[id].name);
 		if (ctx->key_line[id])
 			sb_printf(&sb, "at line %u", ctx->key_line[id]);
 		else
@@ -88,12 +90,13 @@ static void check_window(struct parse_ctx *ctx)
 		kerr(ctx, lw, K_hotness_window_ms,
 		     "%u is smaller than [sources] rearm_interval_ms = %u (%s)",
 		     cfg->window_ms, cfg->rearm_interval_ms,
-		     key_where(ctx, K_sources_rearm_interval_ms, buf, sizeof(buf)));
+		     cfg_key_where(ctx, K_sources_rearm_interval_ms, buf,
+				   sizeof(buf)));
 	else
 		kerr(ctx, lr, K_sources_rearm_interval_ms,
 		     "%u is larger than [hotness] window_ms = %u (%s)",
 		     cfg->rearm_interval_ms, cfg->window_ms,
-		     key_where(ctx, K_hotness_window_ms, buf, sizeof(buf)));
+		     cfg_key_where(ctx, K_hotness_window_ms, buf, sizeof(buf)));
 }
 
 /*
@@ -125,8 +128,8 @@ static void check_promote_score(struct parse_ctx *ctx)
 	kerr(ctx, ctx->key_line[last], last,
 	     "promote_score = %g can never be reached: a folio reported in every window converges to threshold / (1 - decay) = %u / (1 - %g) = %g (threshold: %s, decay: %s)",
 	     cfg->promote_score, cfg->threshold, cfg->decay, bound,
-	     key_where(ctx, K_hotness_threshold, bt, sizeof(bt)),
-	     key_where(ctx, K_hotness_decay, bd, sizeof(bd)));
+	     cfg_key_where(ctx, K_hotness_threshold, bt, sizeof(bt)),
+	     cfg_key_where(ctx, K_hotness_decay, bd, sizeof(bd)));
 }
 
 /* Report an item in both lists at the later of its two lines. */
@@ -136,10 +139,10 @@ static void scope_conflict(struct parse_ctx *ctx, enum key_id inc,
 {
 	if (le >= li)
 		kerr(ctx, le, exc, "%s is also in %s (line %u)", what,
-		     config_keys[inc].name, li);
+		     cfg_keys[inc].name, li);
 	else
 		kerr(ctx, li, inc, "%s is also in %s (line %u)", what,
-		     config_keys[exc].name, le);
+		     cfg_keys[exc].name, le);
 }
 
 static void check_scope(struct parse_ctx *ctx)
@@ -156,16 +159,16 @@ static void check_scope(struct parse_ctx *ctx)
 			if (in->pids[i] == ex->pids[j]) {
 				snprintf(what, sizeof(what), "pid %d", in->pids[i]);
 				scope_conflict(ctx, K_scope_include_pids,
-					       K_scope_exclude_pids, lin->pid[i],
-					       lex->pid[j], what);
+					       K_scope_exclude_pids,
+					       lin->pid[i], lex->pid[j], what);
 			}
 	for (i = 0; i < in->nr_comms; i++)
 		for (j = 0; j < ex->nr_comms; j++)
 			if (!strcmp(in->comms[i], ex->comms[j])) {
 				snprintf(what, sizeof(what), "'%s'", in->comms[i]);
 				scope_conflict(ctx, K_scope_include_comms,
-					       K_scope_exclude_comms, lin->comm[i],
-					       lex->comm[j], what);
+					       K_scope_exclude_comms,
+					       lin->comm[i], lex->comm[j], what);
 			}
 	for (i = 0; i < in->nr_cgroups; i++)
 		for (j = 0; j < ex->nr_cgroups; j++)
@@ -178,7 +181,7 @@ static void check_scope(struct parse_ctx *ctx)
 			}
 }
 
-void check_config(struct parse_ctx *ctx)
+void cfg_check(struct parse_ctx *ctx)
 {
 	check_nodes(ctx);
 	check_sources(ctx);

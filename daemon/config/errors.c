@@ -9,7 +9,8 @@
 
 #include "config/internal.h"
 
-void add_error(struct parse_ctx *ctx, unsigned int line, const char *fmt, ...)
+void cfg_add_error(struct parse_ctx *ctx, unsigned int line,
+		   const char *fmt, ...)
 {
 	struct tierd_config_errors *errs = ctx->errs;
 	va_list ap;
@@ -35,8 +36,8 @@ void add_error(struct parse_ctx *ctx, unsigned int line, const char *fmt, ...)
 	ctx->err_line[errs->nr++] = line;
 }
 
-void key_error(struct parse_ctx *ctx, unsigned int line, const char *section,
-	       const char *key, const char *fmt, ...)
+void cfg_key_error(struct parse_ctx *ctx, unsigned int line,
+		   const char *section, const char *key, const char *fmt, ...)
 {
 	char reason[400];
 	va_list ap;
@@ -44,12 +45,12 @@ void key_error(struct parse_ctx *ctx, unsigned int line, const char *section,
 	va_start(ap, fmt);
 	vsnprintf(reason, sizeof(reason), fmt, ap);
 	va_end(ap);
-	add_error(ctx, line, "%s:%u: [%s] %s: %s", ctx->name, line, section,
-		  key, reason);
+	cfg_add_error(ctx, line, "%s:%u: [%s] %s: %s", ctx->name, line, section,
+		      key, reason);
 }
 
 /* Errors are found in reader, handler and whole-file order; show by line. */
-void sort_errors(struct parse_ctx *ctx)
+void cfg_sort_errors(struct parse_ctx *ctx)
 {
 	struct tierd_config_errors *errs = ctx->errs;
 	unsigned int i, j;
@@ -69,8 +70,8 @@ void sort_errors(struct parse_ctx *ctx)
 	}
 }
 
-const char *key_where(const struct parse_ctx *ctx, enum key_id id, char *buf,
-		      size_t size)
+const char *cfg_key_where(const struct parse_ctx *ctx, enum key_id id,
+			  char *buf, size_t size)
 {
 	if (!ctx->key_line[id])
 		return "default";

@@ -130,7 +130,7 @@ static void format_cgroups(struct strbuf *sb, const char *key,
 static void format_key(struct strbuf *sb, const struct tierd_config *cfg,
 		       enum key_id id)
 {
-	const struct key_desc *k = &config_keys[id];
+	const struct key_desc *k = &cfg_keys[id];
 	const void *field = key_field_const(cfg, id);
 
 	switch (k->type) {
@@ -163,7 +163,8 @@ static void format_key(struct strbuf *sb, const struct tierd_config *cfg,
 		sb_append(sb, *(const bool *)field ? "yes" : "no");
 		break;
 	case KT_TRISTATE:
-		sb_append(sb, tristate_name(*(const enum tierd_tristate *)field));
+		sb_append(sb, tristate_name(*(const enum tierd_tristate *)
+					    field));
 		break;
 	case KT_SOCKET:
 	case KT_GROUP:
@@ -196,10 +197,10 @@ int tierd_config_format(const struct tierd_config *cfg, char *buf, size_t len)
 		return -ENOSPC;
 	sb_init(&sb, buf, len);
 	for (id = 0; id < K_NR; id++) {
-		if (!section || strcmp(section, config_keys[id].section))
+		if (!section || strcmp(section, cfg_keys[id].section))
 			sb_printf(&sb, "%s[%s]\n", section ? "\n" : "",
-				  config_keys[id].section);
-		section = config_keys[id].section;
+				  cfg_keys[id].section);
+		section = cfg_keys[id].section;
 		format_key(&sb, cfg, id);
 	}
 	if (sb.err)

@@ -50,22 +50,22 @@ struct key_desc {
 	const char *def;	/* default, as the file would write it */
 };
 
-extern const struct key_desc config_keys[K_NR];
+extern const struct key_desc cfg_keys[K_NR];
 
 static inline void *key_field(struct tierd_config *cfg, enum key_id id)
 {
-	return (char *)cfg + config_keys[id].off;
+	return (char *)cfg + cfg_keys[id].off;
 }
 
 static inline const void *key_field_const(const struct tierd_config *cfg,
 					  enum key_id id)
 {
-	return (const char *)cfg + config_keys[id].off;
+	return (const char *)cfg + cfg_keys[id].off;
 }
 
 static inline bool key_is_list(enum key_id id)
 {
-	enum key_type t = config_keys[id].type;
+	enum key_type t = cfg_keys[id].type;
 
 	return t == KT_PIDS || t == KT_COMMS || t == KT_CGROUPS;
 }
@@ -96,44 +96,47 @@ struct parse_ctx {
 };
 
 /* errors.c */
-void add_error(struct parse_ctx *ctx, unsigned int line, const char *fmt, ...)
+void cfg_add_error(struct parse_ctx *ctx, unsigned int line,
+		   const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* "FILE:LINE: [section] key: reason" */
-void key_error(struct parse_ctx *ctx, unsigned int line, const char *section,
-	       const char *key, const char *fmt, ...)
+void cfg_key_error(struct parse_ctx *ctx, unsigned int line,
+		   const char *section, const char *key, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
 #define kerr(ctx, line, id, ...) \
-	key_error(ctx, line, config_keys[id].section, config_keys[id].name, \
-		  __VA_ARGS__)
-void sort_errors(struct parse_ctx *ctx);
+	cfg_key_error(ctx, line, cfg_keys[id].section, cfg_keys[id].name, \
+		      __VA_ARGS__)
+void cfg_sort_errors(struct parse_ctx *ctx);
 /* "line N", or "default" for a key the file did not set */
-const char *key_where(const struct parse_ctx *ctx, enum key_id id, char *buf,
-		      size_t size);
+const char *cfg_key_where(const struct parse_ctx *ctx, enum key_id id,
+			  char *buf, size_t size);
 
 /* keys.c */
-int key_find(const char *section, const char *name);	/* id or -ENOENT */
-bool section_known(const char *section);
-void known_sections(char *buf, size_t size);	/* "nodes, sources, ..." */
-void keys_of_section(const char *section, char *buf, size_t size);
+/* the key's id, or -ENOENT */
+int cfg_key_find(const char *section, const char *name);
+bool cfg_section_known(const char *section);
+/* hints in errors: "nodes, sources, ..." and "window_ms, decay, ..." */
+void cfg_known_sections(char *buf, size_t size);
+void cfg_keys_of_section(const char *section, char *buf, size_t size);
 
 /* values.c: one value of key @id at @line; problems go to ctx's errors */
-void parse_value(struct parse_ctx *ctx, unsigned int line, enum key_id id,
-		 const char *value);
-int parse_uint(struct parse_ctx *ctx, unsigned int line, enum key_id id,
-	       const char *s, uint64_t min, uint64_t max, const char *what,
-	       uint64_t *out);
-bool is_blank(char c);
-bool has_control(const char *s);
+void cfg_parse_value(struct parse_ctx *ctx, unsigned int line,
+		     enum key_id id, const char *value);
+int cfg_parse_uint(struct parse_ctx *ctx, unsigned int line, enum key_id id,
+		   const char *s, uint64_t min, uint64_t max, const char *what,
+		   uint64_t *out);
+bool cfg_is_blank(char c);
+bool cfg_has_control(const char *s);
 
 /* lists.c: the keys whose values are lists or node ids */
-void parse_slow_nodes(struct parse_ctx *ctx, unsigned int line,
-		      const char *value);
-void parse_fast_node(struct parse_ctx *ctx, unsigned int line,
-		     const char *value);
-void parse_scope_list(struct parse_ctx *ctx, unsigned int line,
-		      enum key_id id, const char *value);
+void cfg_parse_slow_nodes(struct parse_ctx *ctx, unsigned int line,
+			  enum key_id id, const char *value);
+void cfg_parse_fast_node(struct parse_ctx *ctx, unsigned int line,
+			 enum key_id id, const char *value);
+void cfg_parse_scope_list(struct parse_ctx *ctx, unsigned int line,
+			  enum key_id id, const char *value);
 
 /* check.c: contradictions between keys, once the whole file is read */
-void check_config(struct parse_ctx *ctx);
+void cfg_check(struct parse_ctx *ctx);
 
 #endif /* TIERD_CONFIG_INTERNAL_H */

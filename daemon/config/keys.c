@@ -24,27 +24,27 @@
 		.def = def_,						\
 	},
 
-const struct key_desc config_keys[K_NR] = {
+const struct key_desc cfg_keys[K_NR] = {
 	TIERD_CONFIG_KEYS(KEY_DESC)
 };
 
-int key_find(const char *section, const char *name)
+int cfg_key_find(const char *section, const char *name)
 {
 	int id;
 
 	for (id = 0; id < K_NR; id++)
-		if (!strcmp(config_keys[id].section, section) &&
-		    !strcmp(config_keys[id].name, name))
+		if (!strcmp(cfg_keys[id].section, section) &&
+		    !strcmp(cfg_keys[id].name, name))
 			return id;
 	return -ENOENT;
 }
 
-bool section_known(const char *section)
+bool cfg_section_known(const char *section)
 {
 	int id;
 
 	for (id = 0; id < K_NR; id++)
-		if (!strcmp(config_keys[id].section, section))
+		if (!strcmp(cfg_keys[id].section, section))
 			return true;
 	return false;
 }
@@ -55,12 +55,12 @@ static bool opens_section(int id)
 	int i;
 
 	for (i = 0; i < id; i++)
-		if (!strcmp(config_keys[i].section, config_keys[id].section))
+		if (!strcmp(cfg_keys[i].section, cfg_keys[id].section))
 			return false;
 	return true;
 }
 
-void known_sections(char *buf, size_t size)
+void cfg_known_sections(char *buf, size_t size)
 {
 	struct strbuf sb;
 	int id;
@@ -69,19 +69,19 @@ void known_sections(char *buf, size_t size)
 	for (id = 0; id < K_NR; id++)
 		if (opens_section(id))
 			sb_printf(&sb, "%s%s", sb.len ? ", " : "",
-				  config_keys[id].section);
+				  cfg_keys[id].section);
 }
 
-void keys_of_section(const char *section, char *buf, size_t size)
+void cfg_keys_of_section(const char *section, char *buf, size_t size)
 {
 	struct strbuf sb;
 	int id;
 
 	sb_init(&sb, buf, size);
 	for (id = 0; id < K_NR; id++)
-		if (!strcmp(config_keys[id].section, section))
+		if (!strcmp(cfg_keys[id].section, section))
 			sb_printf(&sb, "%s%s", sb.len ? ", " : "",
-				  config_keys[id].name);
+				  cfg_keys[id].name);
 }
 
 void tierd_config_defaults(struct tierd_config *cfg)
@@ -95,5 +95,5 @@ void tierd_config_defaults(struct tierd_config *cfg)
 
 	memset(cfg, 0, sizeof(*cfg));
 	for (id = 0; id < K_NR; id++)
-		parse_value(&ctx, 0, id, config_keys[id].def);
+		cfg_parse_value(&ctx, 0, id, cfg_keys[id].def);
 }

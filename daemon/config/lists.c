@@ -29,18 +29,18 @@ static int list_next(struct list_iter *it, const char **item, size_t *len)
 {
 	const char *start;
 
-	while (is_blank(*it->p))
+	while (cfg_is_blank(*it->p))
 		it->p++;
 	if (!*it->p)
 		return it->need_item ? -EINVAL : 0;
 	if (*it->p == ',')
 		return -EINVAL;
 	start = it->p;
-	while (*it->p && *it->p != ',' && !is_blank(*it->p))
+	while (*it->p && *it->p != ',' && !cfg_is_blank(*it->p))
 		it->p++;
 	*item = start;
 	*len = it->p - start;
-	while (is_blank(*it->p))
+	while (cfg_is_blank(*it->p))
 		it->p++;
 	it->need_item = *it->p == ',';
 	if (it->need_item)
@@ -58,8 +58,8 @@ static bool item_copy(char *buf, size_t size, const char *item, size_t len)
 	return true;
 }
 
-void parse_slow_nodes(struct parse_ctx *ctx, unsigned int line,
-		      const char *value)
+void cfg_parse_slow_nodes(struct parse_ctx *ctx, unsigned int line,
+			  enum key_id id, const char *value)
 {
 	struct tierd_config *cfg = ctx->cfg;
 	struct list_iter it = { value, false };
@@ -77,12 +77,12 @@ void parse_slow_nodes(struct parse_ctx *ctx, unsigned int line,
 	cfg->slow_auto = false;
 	cfg->slow_mask = 0;
 	if (!*value) {
-		kerr(ctx, line, K_nodes_slow, "empty node list (use auto or node ids)");
+		kerr(ctx, line, id, "empty node list (use auto or node ids)");
 		goto bad;
 	}
 	while ((r = list_next(&it, &item, &len)) > 0) {
 		if (!item_copy(buf, sizeof(buf), item, len)) {
-			kerr(ctx, line, K_nodes_slow, "'%.*s' is not a node id or range",
+			kerr(ctx, line, id, "'%.*s' is not a node id or range",
 			     (int)len, item);
 			goto bad;
 		}
@@ -92,40 +92,40 @@ void parse_slow_nodes(struct parse_ctx *ctx, unsigned int line,
 		else
 			dash = NULL;
 		if (dash && !dash[1]) {
-			kerr(ctx, line, K_nodes_slow, "'%s-' is not a node id or range", buf);
+			kerr(ctx, line, id, "'%s-' is not a node id or range", buf);
 			goto bad;
 		}
-		if (parse_uint(ctx, line, K_nodes_slow, buf, 0, TIERD_MAX_NODES - 1,
-			       "node", &lo) < 0)
+		if (cfg_parse_uint(ctx, line, id, buf, 0, TIERD_MAX_NODES - 1,
+				   "node", &lo) < 0)
 			goto bad;
 		hi = lo;
-		if (dash && parse_uint(ctx, line, K_nodes_slow, dash + 1, 0,
-				       TIERD_MAX_NODES - 1, "node", &hi) < 0)
+		if (dash && cfg_parse_uint(ctx, line, id, dash + 1, 0,
+					   TIERD_MAX_NODES - 1, "node", &hi) < 0)
 			goto bad;
 		if (hi < lo) {
-			kerr(ctx, line, K_nodes_slow, "range %" PRIu64 "-%" PRIu64 " is reversed",
+			kerr(ctx, line, id, "range %" PRIu64 "-%" PRIu64 " is reversed",
 			     lo, hi);
 			goto bad;
 		}
 		for (n = lo; n <= hi; n++) {
 			if (cfg->slow_mask & (1ULL << n)) {
-				kerr(ctx, line, K_nodes_slow, "node %" PRIu64 " is listed twice", n);
+				kerr(ctx, line, id, "node %" PRIu64 " is listed twice", n);
 				goto bad;
 			}
 			cfg->slow_mask |= 1ULL << n;
 		}
 	}
 	if (r < 0) {
-		kerr(ctx, line, K_nodes_slow, "empty item in list '%s'", value);
+		kerr(ctx, line, id, "empty item in list '%s'", value);
 		goto bad;
 	}
 	return;
 bad:
-	ctx->key_bad[K_nodes_slow] = true;
+	ctx->key_bad[id] = true;
 }
 
-void parse_fast_node(struct parse_ctx *ctx, unsigned int line,
-		     const char *value)
+void cfg_parse_fast_node(struct parse_ctx *ctx, unsigned int line,
+			 enum key_id id, const char *value)
 {
 	struct tierd_config *cfg = ctx->cfg;
 	uint64_t n;
@@ -136,24 +136,25 @@ void parse_fast_node(struct parse_ctx *ctx, unsigned int line,
 		return;
 	}
 	if (value[strcspn(value, ", \t")] || (*value && strchr(value + 1, '-'))) {
-		kerr(ctx, line, K_nodes_fast, "'%s': fast takes one node id or auto", value);
+		kerr(ctx, line, id, "'%s': fast takes one node id or auto", value);
 		goto bad;
 	}
-	if (parse_uint(ctx, line, K_nodes_fast, value, 0, TIERD_MAX_NODES - 1, "node",
-		       &n) < 0)
+	if (cfg_parse_uint(ctx, line, id, value, 0, TIERD_MAX_NODES - 1,
+			   "node", &n) < 0)
 		goto bad;
 	cfg->fast_auto = false;
 	cfg->fast_node = (int)n;
 	return;
 bad:
-	ctx->key_bad[K_nodes_fast] = true;
+	ctx->key_bad[id] = true;
 }
 
 /* The lines of @l's items: include and exclude each keep their own. */
 static struct scope_lines *lines_of(struct parse_ctx *ctx,
 				    const struct tierd_scope_list *l)
 {
-	return l == &ctx->cfg->exclude ? &ctx->exclude_line : &ctx->include_line;
+	return l == &ctx->cfg->exclude ? &ctx->exclude_line :
+					 &ctx->include_line;
 }
 
 static bool valid_cgroup(const char *s, const char **why)
@@ -165,7 +166,7 @@ static bool valid_cgroup(const char *s, const char **why)
 		*why = "is not an absolute path (must start with '/')";
 		return false;
 	}
-	if (has_control(s)) {
+	if (cfg_has_control(s)) {
 		*why = "contains control characters";
 		return false;
 	}
@@ -199,13 +200,13 @@ static int add_scope_item(struct parse_ctx *ctx, unsigned int line,
 	uint64_t pid;
 	unsigned int i;
 
-	switch (config_keys[id].type) {
+	switch (cfg_keys[id].type) {
 	case KT_PIDS:
 		if (!item_copy(buf, 32, item, len)) {
 			kerr(ctx, line, id, "'%.*s' is not a pid", (int)len, item);
 			return -EINVAL;
 		}
-		if (parse_uint(ctx, line, id, buf, 1, PID_MAX, "pid", &pid) < 0)
+		if (cfg_parse_uint(ctx, line, id, buf, 1, PID_MAX, "pid", &pid) < 0)
 			return -EINVAL;
 		for (i = 0; i < l->nr_pids; i++) {
 			if (l->pids[i] == (pid_t)pid) {
@@ -228,7 +229,7 @@ static int add_scope_item(struct parse_ctx *ctx, unsigned int line,
 			     (int)len, item, TIERD_COMM_LEN - 1);
 			return -EINVAL;
 		}
-		if (has_control(buf)) {
+		if (cfg_has_control(buf)) {
 			kerr(ctx, line, id, "'%s' contains control characters", buf);
 			return -EINVAL;
 		}
@@ -280,8 +281,8 @@ static int add_scope_item(struct parse_ctx *ctx, unsigned int line,
 }
 
 /* List keys may repeat; every occurrence adds its items. */
-void parse_scope_list(struct parse_ctx *ctx, unsigned int line,
-			     enum key_id id, const char *value)
+void cfg_parse_scope_list(struct parse_ctx *ctx, unsigned int line,
+			  enum key_id id, const char *value)
 {
 	struct list_iter it = { value, false };
 	const char *item;

@@ -59,13 +59,14 @@ static char *config_reader(char *str, int num, void *stream)
 	if (content && p[content - 1] == '\r')
 		content--;
 	if (num < 3 || content > (size_t)num - 3) {
-		add_error(ctx, ctx->lineno,
-			  "%s:%u: line too long (%zu characters, at most %d)",
-			  ctx->name, ctx->lineno, content, num < 3 ? 0 : num - 3);
+		cfg_add_error(ctx, ctx->lineno,
+			      "%s:%u: line too long (%zu characters, at most %d)",
+			      ctx->name, ctx->lineno, content,
+			      num < 3 ? 0 : num - 3);
 		strcpy(str, num >= 2 ? "\n" : "");
 		return str;
 	}
-	while (content && is_blank(*p)) {
+	while (content && cfg_is_blank(*p)) {
 		p++;
 		content--;
 	}
@@ -78,12 +79,12 @@ static char *config_reader(char *str, int num, void *stream)
 		close = strchr(str, ']');
 		if (close) {
 			close++;
-			while (is_blank(*close))
+			while (cfg_is_blank(*close))
 				close++;
 			if (*close != '\n' && *close != ';' && *close != '#')
-				add_error(ctx, ctx->lineno,
-					  "%s:%u: syntax error (text after [section] header)",
-					  ctx->name, ctx->lineno);
+				cfg_add_error(ctx, ctx->lineno,
+					      "%s:%u: syntax error (text after [section] header)",
+					      ctx->name, ctx->lineno);
 		}
 	}
 	return str;
@@ -98,28 +99,28 @@ static int config_handler(void *user, const char *section, const char *name,
 	int id;
 
 	if (!*section) {
-		add_error(ctx, line, "%s:%u: %s: key before any [section]",
-			  ctx->name, line, name);
+		cfg_add_error(ctx, line, "%s:%u: %s: key before any [section]",
+			      ctx->name, line, name);
 		return 1;
 	}
-	if (!section_known(section)) {
+	if (!cfg_section_known(section)) {
 		/* one report per section, not one per key in it */
 		if (strcmp(ctx->unknown_section, section)) {
 			snprintf(ctx->unknown_section, sizeof(ctx->unknown_section),
 				 "%s", section);
-			known_sections(known, sizeof(known));
-			key_error(ctx, line, section, name,
-				  "unknown section [%s] (known: %s)", section, known);
+			cfg_known_sections(known, sizeof(known));
+			cfg_key_error(ctx, line, section, name,
+				      "unknown section [%s] (known: %s)", section, known);
 		}
 		return 1;
 	}
 	ctx->unknown_section[0] = '\0';
 
-	id = key_find(section, name);
+	id = cfg_key_find(section, name);
 	if (id < 0) {
-		keys_of_section(section, known, sizeof(known));
-		key_error(ctx, line, section, name,
-			  "unknown key (keys of [%s]: %s)", section, known);
+		cfg_keys_of_section(section, known, sizeof(known));
+		cfg_key_error(ctx, line, section, name,
+			      "unknown key (keys of [%s]: %s)", section, known);
 		return 1;
 	}
 	if (ctx->key_line[id] && !key_is_list(id)) {
@@ -129,7 +130,7 @@ static int config_handler(void *user, const char *section, const char *name,
 	}
 	if (!ctx->key_line[id])
 		ctx->key_line[id] = line;
-	parse_value(ctx, line, id, value);
+	cfg_parse_value(ctx, line, id, value);
 	/* 0 would only make inih call this line its first syntax error */
 	return 1;
 }
@@ -161,20 +162,20 @@ int tierd_config_load_string(const char *name, const char *text,
 
 	r = ini_parse_stream(config_reader, ctx, config_handler, ctx);
 	if (r < 0) {
-		add_error(ctx, 0, "%s: out of memory while parsing", name);
+		cfg_add_error(ctx, 0, "%s: out of memory while parsing", name);
 		ret = -ENOMEM;
 		goto out;
 	}
 	if (r > 0) {
 		l = find_line(text, (unsigned int)r);
-		add_error(ctx, (unsigned int)r,
-			  "%s:%d: syntax error (expected key = value or [section]%s)",
-			  name, r, l && is_blank(*l) ?
-			  "; continuation lines are not supported" : "");
+		cfg_add_error(ctx, (unsigned int)r,
+			      "%s:%d: syntax error (expected key = value or [section]%s)",
+			      name, r, l && cfg_is_blank(*l) ?
+			      "; continuation lines are not supported" : "");
 	}
-	check_config(ctx);
+	cfg_check(ctx);
 
-	sort_errors(ctx);
+	cfg_sort_errors(ctx);
 	if (ctx->nr_errors) {
 		ret = -EINVAL;
 		goto out;

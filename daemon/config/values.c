@@ -15,12 +15,12 @@
 
 #include "config/internal.h"
 
-bool is_blank(char c)
+bool cfg_is_blank(char c)
 {
 	return c == ' ' || c == '\t';
 }
 
-bool has_control(const char *s)
+bool cfg_has_control(const char *s)
 {
 	for (; *s; s++)
 		if ((unsigned char)*s < 0x20 || *s == 0x7f)
@@ -33,9 +33,9 @@ bool has_control(const char *s)
  * against @id.  Returns 0 or -EINVAL.  @what names the value in range
  * errors ("node", "pid", or NULL for the key's own value).
  */
-int parse_uint(struct parse_ctx *ctx, unsigned int line, enum key_id id,
-	       const char *s, uint64_t min, uint64_t max, const char *what,
-	       uint64_t *out)
+int cfg_parse_uint(struct parse_ctx *ctx, unsigned int line, enum key_id id,
+		   const char *s, uint64_t min, uint64_t max, const char *what,
+		   uint64_t *out)
 {
 	unsigned long long v;
 	char *end;
@@ -76,7 +76,7 @@ int parse_uint(struct parse_ctx *ctx, unsigned int line, enum key_id id,
 static int parse_double(struct parse_ctx *ctx, unsigned int line,
 			enum key_id id, const char *s, double *out)
 {
-	const struct key_desc *k = &config_keys[id];
+	const struct key_desc *k = &cfg_keys[id];
 	bool open = k->type == KT_DOUBLE_LT;
 	double max = (double)k->max;
 	size_t plain;
@@ -166,7 +166,7 @@ static bool valid_group(const char *s)
 static int parse_socket(struct parse_ctx *ctx, unsigned int line,
 			enum key_id id, const char *value)
 {
-	size_t size = config_keys[id].size;
+	size_t size = cfg_keys[id].size;
 
 	if (*value != '/') {
 		kerr(ctx, line, id, "'%s' is not an absolute path", value);
@@ -177,7 +177,7 @@ static int parse_socket(struct parse_ctx *ctx, unsigned int line,
 		     strlen(value), size - 1);
 		return -EINVAL;
 	}
-	if (has_control(value) || value[strlen(value) - 1] == '/') {
+	if (cfg_has_control(value) || value[strlen(value) - 1] == '/') {
 		kerr(ctx, line, id, "'%s' is not a valid socket file path", value);
 		return -EINVAL;
 	}
@@ -185,10 +185,10 @@ static int parse_socket(struct parse_ctx *ctx, unsigned int line,
 	return 0;
 }
 
-void parse_value(struct parse_ctx *ctx, unsigned int line, enum key_id id,
-		 const char *value)
+void cfg_parse_value(struct parse_ctx *ctx, unsigned int line,
+		     enum key_id id, const char *value)
 {
-	const struct key_desc *k = &config_keys[id];
+	const struct key_desc *k = &cfg_keys[id];
 	void *field = key_field(ctx->cfg, id);
 	enum tierd_tristate t;
 	uint64_t u;
@@ -199,7 +199,8 @@ void parse_value(struct parse_ctx *ctx, unsigned int line, enum key_id id,
 	case KT_U32:
 	case KT_U64:
 	case KT_GRANULE:
-		if (parse_uint(ctx, line, id, value, k->min, k->max, NULL, &u) < 0)
+		if (cfg_parse_uint(ctx, line, id, value, k->min, k->max, NULL,
+				   &u) < 0)
 			goto bad;
 		if (k->type == KT_GRANULE && u != 4 && u != 2048) {
 			kerr(ctx, line, id, "%" PRIu64 " is not valid (must be 4 or 2048)", u);
@@ -243,15 +244,15 @@ void parse_value(struct parse_ctx *ctx, unsigned int line, enum key_id id,
 		snprintf(field, k->size, "%s", value);
 		return;
 	case KT_SLOW_NODES:
-		parse_slow_nodes(ctx, line, value);
+		cfg_parse_slow_nodes(ctx, line, id, value);
 		return;
 	case KT_FAST_NODE:
-		parse_fast_node(ctx, line, value);
+		cfg_parse_fast_node(ctx, line, id, value);
 		return;
 	case KT_PIDS:
 	case KT_COMMS:
 	case KT_CGROUPS:
-		parse_scope_list(ctx, line, id, value);
+		cfg_parse_scope_list(ctx, line, id, value);
 		return;
 	}
 	return;
