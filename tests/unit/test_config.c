@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Unit tests of tierd.conf parsing, validation and formatting (config.c). */
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,20 +15,37 @@
 #include <cmocka.h>
 
 #include "config/config.h"
+#include "config/keys.h"
 
 #define NAME "test.conf"
 
-static const char *const all_keys[] = {
-	"slow", "fast",
-	"private_node", "soft_dirty", "rearm_interval_ms",
-	"window_ms", "decay", "threshold", "promote_score", "granule_kb",
-	"table_max_folios", "kernel_map_folios",
-	"enabled", "batch_pages", "rate_limit_mbps", "min_free_mb",
-	"cooldown_ms", "pingpong_backoff",
-	"include_pids", "exclude_pids", "include_comms", "exclude_comms",
-	"include_cgroups", "exclude_cgroups",
-	"socket", "stats_group",
+/* Every key, from the one list the parser is generated from. */
+struct table_key {
+	const char *section;
+	const char *name;
+	const char *def;
 };
+
+static const struct table_key table_keys[] = {
+#define TABLE_KEY(section, name, type, field, min, max, def) \
+	{ #section, #name, def },
+	TIERD_CONFIG_KEYS(TABLE_KEY)
+#undef TABLE_KEY
+};
+
+#define NR_KEYS (sizeof(table_keys) / sizeof(table_keys[0]))
+
+static bool table_has(const char *section, const char *name, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < NR_KEYS; i++)
+		if (!strcmp(table_keys[i].section, section) &&
+		    strlen(table_keys[i].name) == len &&
+		    !strncmp(table_keys[i].name, name, len))
+			return true;
+	return false;
+}
 
 static void assert_scope_equal(const struct tierd_scope_list *a,
 			       const struct tierd_scope_list *b)
@@ -229,49 +247,271 @@ static void test_shipped_conf_is_defaults(void **state)
 	assert_config_equal(&c, &d);
 }
 
+/* Copy @len bytes of @s without the blanks around them. */
+static void copy_trimmed(char *buf, size_t size, const char *s, size_t len)
+{
+	while (len && (*s == ' ' || *s == '\t')) {
+		s++;
+		len--;
+	}
+	while (len && (s[len - 1] == ' ' || s[len - 1] == '\t'))
+		len--;
+	snprintf(buf, size, "%.*s", (int)len, s);
+}
+
 /*
- * The shipped file documents every key as "#key = default".  Uncommenting
- * all of them must still give the defaults: the documented values are the
- * real ones and every key is there exactly once.
+ * The shipped file documents every key of the table as "#key = default"
+ * under its [section], with the table's default.  Uncommenting all of
+ * them must still give the defaults: the documented values are the real
+ * ones and every key is there exactly once.
  */
 static void test_shipped_conf_uncommented_is_defaults(void **state)
 {
 	char *text = read_whole(TIERD_SHIPPED_CONF), *p;
-	unsigned int seen[sizeof(all_keys) / sizeof(all_keys[0])] = { 0 };
+	unsigned int seen[NR_KEYS] = { 0 };
+	char section[64] = "", value[256];
 	struct tierd_config c, d;
-	size_t i, n;
+	size_t i, n, eol;
 
 	for (p = text; *p; p = strchrnul(p, '\n'), p += !!*p) {
+		eol = strcspn(p, "\n");
+		if (p[0] == '[')
+			copy_trimmed(section, sizeof(section), p + 1,
+				     strcspn(p + 1, "]\n"));
 		if (p[0] != '#' || p[1] < 'a' || p[1] > 'z')
 			continue;
 		n = strcspn(p + 1, " =");
-		for (i = 0; i < sizeof(all_keys) / sizeof(all_keys[0]); i++)
-			if (strlen(all_keys[i]) == n && !strncmp(p + 1, all_keys[i], n))
-				seen[i]++;
+		for (i = 0; i < NR_KEYS; i++) {
+			if (strlen(table_keys[i].name) != n ||
+			    strncmp(p + 1, table_keys[i].name, n))
+				continue;
+			seen[i]++;
+			if (strcmp(section, table_keys[i].section))
+				fail_msg("%s: %s is documented in [%s], not [%s]",
+					 TIERD_SHIPPED_CONF, table_keys[i].name,
+					 section, table_keys[i].section);
+			if (p[1 + n + strspn(p + 1 + n, " ")] != '=')
+				fail_msg("%s: '#%s' is not followed by '='",
+					 TIERD_SHIPPED_CONF, table_keys[i].name);
+			copy_trimmed(value, sizeof(value),
+				     strchr(p, '=') + 1, p + eol - strchr(p, '=') - 1);
+			if (strcmp(value, table_keys[i].def))
+				fail_msg("%s: #%s = '%s', the default is '%s'",
+					 TIERD_SHIPPED_CONF, table_keys[i].name,
+					 value, table_keys[i].def);
+		}
 		p[0] = ' ';
 	}
-	for (i = 0; i < sizeof(all_keys) / sizeof(all_keys[0]); i++)
+	for (i = 0; i < NR_KEYS; i++)
 		if (seen[i] != 1)
 			fail_msg("key %s appears %u times commented out in %s",
-				 all_keys[i], seen[i], TIERD_SHIPPED_CONF);
+				 table_keys[i].name, seen[i], TIERD_SHIPPED_CONF);
 	tierd_config_defaults(&d);
 	load_ok(text, &c);
 	assert_config_equal(&c, &d);
 	free(text);
 }
 
+/* The body of tierd.conf(5)'s section .SH "[@section]", up to the next .SH. */
+static const char *man_section(const char *text, const char *section,
+			       const char **end)
+{
+	char header[80];
+	const char *p;
+
+	snprintf(header, sizeof(header), "\n.SH \"[%s]\"\n", section);
+	p = strstr(text, header);
+	if (!p)
+		return NULL;
+	p += strlen(header);
+	*end = strstr(p, "\n.SH ");
+	if (!*end)
+		*end = p + strlen(p);
+	return p;
+}
+
+/*
+ * The next ".TP" entry in [@p, @end): returns its tag line (the line
+ * after ".TP") and sets *@tag_len to the part naming the keys, before
+ * " = ".
+ */
+static const char *next_tag(const char *p, const char *end, size_t *tag_len)
+{
+	const char *tag, *eq;
+
+	for (; p < end && *p; p = strchrnul(p, '\n'), p += !!*p) {
+		if (strncmp(p, ".TP\n", 4))
+			continue;
+		tag = p + 4;
+		eq = strstr(tag, " = ");
+		if (!eq || eq > strchrnul(tag, '\n'))
+			eq = strchrnul(tag, '\n');
+		*tag_len = eq - tag;
+		return tag;
+	}
+	return NULL;
+}
+
+/* "Default: 500." or "Default:\n.BR auto ." as the bare value; "empty" is "". */
+static void man_default(const char *d, char *buf, size_t size)
+{
+	static const char *const macros[] = { ".BR ", ".IR ", ".B ", ".I " };
+	char line[256], *o = buf;
+	const char *s;
+	size_t i, len;
+
+	d += strlen("Default:");
+	d += strspn(d, " \t");
+	if (*d == '\n')
+		d++;
+	snprintf(line, sizeof(line), "%.*s", (int)strcspn(d, "\n"), d);
+	s = line;
+	for (i = 0; i < sizeof(macros) / sizeof(macros[0]); i++)
+		if (!strncmp(s, macros[i], strlen(macros[i])))
+			s += strlen(macros[i]);
+	for (; *s && o < buf + size - 1; s++) {
+		if (s[0] == '\\' && s[1] == 'f' && s[2]) {
+			s += 2;
+			continue;
+		}
+		*o++ = *s;
+	}
+	*o = '\0';
+	len = strlen(buf);
+	while (len && (buf[len - 1] == ' ' || buf[len - 1] == '.'))
+		buf[--len] = '\0';
+	if (!strcmp(buf, "empty"))
+		buf[0] = '\0';
+}
+
+/*
+ * tierd.conf(5) has a .TP entry for every key of the table in the key's
+ * section, and the entry says "Default: <the table's default>."
+ */
 static void test_man_page_documents_every_key(void **state)
 {
-	char *text = read_whole(TIERD_MAN_PAGE), needle[64];
-	size_t i;
+	char *text = read_whole(TIERD_MAN_PAGE), needle[64], def[256];
+	const char *sec, *end, *tag, *para_end, *d;
+	size_t i, len;
 
-	for (i = 0; i < sizeof(all_keys) / sizeof(all_keys[0]); i++) {
-		snprintf(needle, sizeof(needle), "\\fB%s\\fR", all_keys[i]);
-		if (!strstr(text, needle))
-			fail_msg("%s does not document %s", TIERD_MAN_PAGE,
-				 all_keys[i]);
+	for (i = 0; i < NR_KEYS; i++) {
+		const struct table_key *k = &table_keys[i];
+
+		sec = man_section(text, k->section, &end);
+		if (!sec)
+			fail_msg("%s has no section [%s]", TIERD_MAN_PAGE,
+				 k->section);
+		snprintf(needle, sizeof(needle), "\\fB%s\\fR", k->name);
+		for (tag = next_tag(sec, end, &len); tag;
+		     tag = next_tag(tag, end, &len)) {
+			d = strstr(tag, needle);
+			if (d && d < tag + len)
+				break;
+		}
+		if (!tag)
+			fail_msg("%s does not document %s in [%s]",
+				 TIERD_MAN_PAGE, k->name, k->section);
+		para_end = strstr(tag, "\n.TP\n");
+		if (!para_end || para_end > end)
+			para_end = end;
+		d = strstr(tag, "Default:");
+		if (!d || d > para_end)
+			fail_msg("%s: the entry of %s has no \"Default:\"",
+				 TIERD_MAN_PAGE, k->name);
+		man_default(d, def, sizeof(def));
+		if (strcmp(def, k->def))
+			fail_msg("%s: %s defaults to '%s', the table says '%s'",
+				 TIERD_MAN_PAGE, k->name, def, k->def);
 	}
 	free(text);
+}
+
+/* Every key a .TP entry of a [section] names is a key of that section. */
+static void test_man_page_names_only_known_keys(void **state)
+{
+	char *text = read_whole(TIERD_MAN_PAGE);
+	const char *sec, *end, *tag, *p, *name;
+	unsigned int entries = 0;
+	size_t i, len;
+
+	for (i = 0; i < NR_KEYS; i++) {
+		if (i && !strcmp(table_keys[i].section, table_keys[i - 1].section))
+			continue;
+		sec = man_section(text, table_keys[i].section, &end);
+		assert_non_null(sec);
+		for (tag = next_tag(sec, end, &len); tag;
+		     tag = next_tag(tag, end, &len)) {
+			for (p = tag; (p = strstr(p, "\\fB")) && p < tag + len;) {
+				name = p + 3;
+				p = strstr(name, "\\fR");
+				assert_non_null(p);
+				if (!table_has(table_keys[i].section, name, p - name))
+					fail_msg("%s: [%s] documents '%.*s', not a key of the section",
+						 TIERD_MAN_PAGE, table_keys[i].section,
+						 (int)(p - name), name);
+				entries++;
+			}
+		}
+	}
+	assert_int_equal(entries, NR_KEYS);
+	free(text);
+}
+
+/*
+ * Every default text of the table, written as a file, loads without an
+ * error and gives tierd_config_defaults(): no default is a value the
+ * parser would refuse.
+ */
+static void test_table_defaults_load(void **state)
+{
+	static char text[8192];
+	struct tierd_config c, d;
+	size_t i, n = 0;
+
+	for (i = 0; i < NR_KEYS; i++) {
+		if (!i || strcmp(table_keys[i].section, table_keys[i - 1].section))
+			n += snprintf(text + n, sizeof(text) - n, "[%s]\n",
+				      table_keys[i].section);
+		n += snprintf(text + n, sizeof(text) - n, "%s = %s\n",
+			      table_keys[i].name, table_keys[i].def);
+		assert_true(n < sizeof(text));
+	}
+	tierd_config_defaults(&d);
+	load_ok(text, &c);
+	assert_config_equal(&c, &d);
+}
+
+/* The formatter writes every key of the table once, in its section. */
+static void test_format_writes_every_key(void **state)
+{
+	static char buf[64 * 1024];
+	unsigned int seen[NR_KEYS] = { 0 };
+	char section[64] = "";
+	struct tierd_config c;
+	const char *p;
+	size_t i, n;
+
+	tierd_config_defaults(&c);
+	assert_true(tierd_config_format(&c, buf, sizeof(buf)) > 0);
+	for (p = buf; *p; p = strchrnul(p, '\n'), p += !!*p) {
+		if (*p == '[') {
+			snprintf(section, sizeof(section), "%.*s",
+				 (int)strcspn(p + 1, "]"), p + 1);
+			continue;
+		}
+		n = strcspn(p, " =\n");
+		if (!n)
+			continue;
+		for (i = 0; i < NR_KEYS; i++)
+			if (strlen(table_keys[i].name) == n &&
+			    !strncmp(p, table_keys[i].name, n) &&
+			    !strcmp(section, table_keys[i].section))
+				seen[i]++;
+	}
+	for (i = 0; i < NR_KEYS; i++)
+		if (seen[i] != 1)
+			fail_msg("format writes [%s] %s %u times",
+				 table_keys[i].section, table_keys[i].name, seen[i]);
 }
 
 /* --- accepted syntax ------------------------------------------------------ */
@@ -621,6 +861,22 @@ static void test_err_contradictions(void **state)
 	/* reported at the later of the keys that make the bound */
 	expect_one_error("[hotness]\npromote_score = 3\ndecay = 0.25\nthreshold = 1\n",
 			 NAME ":4: [hotness] threshold: promote_score = 3 can never be reached: a folio reported in every window converges to threshold / (1 - decay) = 1 / (1 - 0.25) = 1.33333 (threshold: line 4, decay: line 3)");
+}
+
+/*
+ * Texts generated from the key table read as they did when they were
+ * written out by hand.
+ */
+static void test_texts_from_table(void **state)
+{
+	expect_one_error("[hotnes]\nwindow_ms = 100\n",
+			 NAME ":2: [hotnes] window_ms: unknown section [hotnes] (known: nodes, sources, hotness, promotion, scope, control)");
+	expect_one_error("[scope]\npids = 1\n",
+			 NAME ":2: [scope] pids: unknown key (keys of [scope]: include_pids, exclude_pids, include_comms, exclude_comms, include_cgroups, exclude_cgroups)");
+	expect_one_error("[sources]\nprivate_node = off\n\nsoft_dirty = off\n",
+			 NAME ":4: [sources] soft_dirty: both sources are off (private_node = off at line 2): nothing would report write faults");
+	expect_one_error("[sources]\nsoft_dirty = off\nprivate_node = OFF\n",
+			 NAME ":3: [sources] private_node: both sources are off (soft_dirty = off at line 2): nothing would report write faults");
 }
 
 /* Just below the bound is reachable, so it is accepted. */
@@ -1002,6 +1258,9 @@ int main(void)
 		cmocka_unit_test(test_shipped_conf_is_defaults),
 		cmocka_unit_test(test_shipped_conf_uncommented_is_defaults),
 		cmocka_unit_test(test_man_page_documents_every_key),
+		cmocka_unit_test(test_man_page_names_only_known_keys),
+		cmocka_unit_test(test_table_defaults_load),
+		cmocka_unit_test(test_format_writes_every_key),
 		cmocka_unit_test(test_values_parse),
 		cmocka_unit_test(test_bool_spellings),
 		cmocka_unit_test(test_layout_tolerance),
@@ -1016,6 +1275,7 @@ int main(void)
 		cmocka_unit_test(test_err_syntax),
 		cmocka_unit_test(test_err_long_line),
 		cmocka_unit_test(test_err_contradictions),
+		cmocka_unit_test(test_texts_from_table),
 		cmocka_unit_test(test_promote_score_below_bound),
 		cmocka_unit_test(test_no_contradiction_from_bad_value),
 		cmocka_unit_test(test_multiple_errors),
