@@ -23,12 +23,13 @@
 struct table_key {
 	const char *section;
 	const char *name;
+	const char *type;
 	const char *def;
 };
 
 static const struct table_key table_keys[] = {
 #define TABLE_KEY(section, name, type, field, min, max, def) \
-	{ #section, #name, def },
+	{ #section, #name, #type, def },
 	TIERD_CONFIG_KEYS(TABLE_KEY)
 #undef TABLE_KEY
 };
@@ -873,10 +874,49 @@ static void test_texts_from_table(void **state)
 			 NAME ":2: [hotnes] window_ms: unknown section [hotnes] (known: nodes, sources, hotness, promotion, scope, control)");
 	expect_one_error("[scope]\npids = 1\n",
 			 NAME ":2: [scope] pids: unknown key (keys of [scope]: include_pids, exclude_pids, include_comms, exclude_comms, include_cgroups, exclude_cgroups)");
-	expect_one_error("[sources]\nprivate_node = off\n\nsoft_dirty = off\n",
-			 NAME ":4: [sources] soft_dirty: both sources are off (private_node = off at line 2): nothing would report write faults");
-	expect_one_error("[sources]\nsoft_dirty = off\nprivate_node = OFF\n",
-			 NAME ":3: [sources] private_node: both sources are off (soft_dirty = off at line 2): nothing would report write faults");
+}
+
+static bool is_source(const struct table_key *k)
+{
+	return !strcmp(k->section, "sources") && !strcmp(k->type, "TRISTATE");
+}
+
+/*
+ * Every source of the table off is refused, at the last one's line,
+ * naming the others; any one source not off is fine.  With the two
+ * sources of today this is "both sources are off (soft_dirty = off at
+ * line 2)", as before the table.
+ */
+static void test_every_source_off(void **state)
+{
+	char text[2048] = "[sources]\n", want[2048], others[1024] = "";
+	const struct table_key *last = NULL;
+	struct tierd_config c;
+	unsigned int nr = 0;
+	size_t i;
+
+	for (i = 0; i < NR_KEYS; i++) {
+		if (!is_source(&table_keys[i]))
+			continue;
+		if (last)
+			snprintf(others + strlen(others), sizeof(others) - strlen(others),
+				 "%s%s = off at line %u", nr > 1 ? ", " : "",
+				 last->name, nr + 1);
+		snprintf(text + strlen(text), sizeof(text) - strlen(text),
+			 "%s = off\n", table_keys[i].name);
+		last = &table_keys[i];
+		nr++;
+	}
+	assert_true(nr >= 2);
+	snprintf(want, sizeof(want),
+		 NAME ":%u: [sources] %s: %s (%s): nothing would report write faults",
+		 nr + 1, last->name,
+		 nr == 2 ? "both sources are off" : "every source is off", others);
+	expect_one_error(text, want);
+
+	/* the last source back at auto: a source is left, the file loads */
+	memcpy(strrchr(text, '=') + 2, "auto", 5);
+	load_ok(text, &c);
 }
 
 /* Just below the bound is reachable, so it is accepted. */
@@ -1276,6 +1316,7 @@ int main(void)
 		cmocka_unit_test(test_err_long_line),
 		cmocka_unit_test(test_err_contradictions),
 		cmocka_unit_test(test_texts_from_table),
+		cmocka_unit_test(test_every_source_off),
 		cmocka_unit_test(test_promote_score_below_bound),
 		cmocka_unit_test(test_no_contradiction_from_bad_value),
 		cmocka_unit_test(test_multiple_errors),
