@@ -146,7 +146,7 @@ int main(int argc, char **argv)
 	cfg.src_private_node = TIERD_OFF;
 	cfg.src_soft_dirty = TIERD_ON;
 	cfg.threshold = 2;
-	ret = collector_open(&cfg, &f, event_sink, &records, &c, err,
+	ret = collector_open(&cfg, &f, NULL, event_sink, &records, &c, err,
 			     sizeof(err));
 	if (ret < 0) {
 		fprintf(stderr, "collector: %s\n", err);

@@ -8,7 +8,9 @@
  * fault.
  */
 #include "vmlinux.h"
+#include <bpf/bpf_core_read.h>
 #include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
 
 #include "tierd.h"
 
@@ -50,10 +52,16 @@ struct {
  * through the skeleton's mmap while the programs stay attached.
  */
 __u64 window_ns = 1000000000ULL;
-__u32 threshold = 2;
+/* faults per window that make a record, per source */
+__u32 threshold[TIERD_SRC_NR] = { 2, 2, 1 };
 __u32 granule_shift = TIERD_PAGE_SHIFT;
 /* The private-node source looks at `tracked` only when this is set. */
 __u32 private_filter = 1;
+/*
+ * NUMA balancing in tiering mode only (numa_balancing = 2) marks only
+ * lower-tier pages, so a hint fault is on a slow node; set by the daemon.
+ */
+__u32 hint_slow_only SEC(".data") = 0;
 
 struct fault {
 	__u64 addr;
@@ -65,6 +73,8 @@ struct fault {
 	__u8 order;
 	__u8 level;
 	__u8 handled;
+	__u8 write;		/* the access was a write */
+	__u8 on_slow;		/* known to be on a slow node */
 };
 
 static __always_inline void count(__u32 source, __u32 cnt)
@@ -94,6 +104,7 @@ static __always_inline void aggregate(const struct fault *f)
 	long err;
 
 	key.tgid = f->tgid;
+	key.source = f->source;
 	key.addr = f->addr & ~((1ULL << f->shift) - 1);
 
 	val = bpf_map_lookup_elem(&folios, &key);
@@ -118,12 +129,17 @@ static __always_inline void aggregate(const struct fault *f)
 		 */
 		val->window_start_ns = now;
 		val->faults = 0;
+		val->writes = 0;
 		val->reported = 0;
 		count(f->source, TIERD_CNT_WINDOW_RESETS);
 	}
 
+	if (f->write) {
+		__sync_fetch_and_add(&val->writes, 1);
+		count(f->source, TIERD_CNT_WRITES);
+	}
 	faults = __sync_fetch_and_add(&val->faults, 1) + 1;
-	if (faults < threshold)
+	if (f->source >= TIERD_SRC_NR || faults < threshold[f->source])
 		return;
 	/* one record per window even when CPUs race past the threshold */
 	if (__sync_val_compare_and_swap(&val->reported, 0, 1) != 0)
@@ -141,12 +157,14 @@ static __always_inline void aggregate(const struct fault *f)
 	ev->pfn = f->pfn;
 	ev->tgid = f->tgid;
 	ev->faults = faults;
+	ev->writes = val->writes;
 	ev->nid = f->nid;
 	ev->source = f->source;
 	ev->order = f->order;
 	ev->level = f->level;
 	ev->handled = f->handled;
-	ev->pad = 0;
+	ev->on_slow = f->on_slow;
+	__builtin_memset(ev->pad, 0, sizeof(ev->pad));
 	bpf_ringbuf_submit(ev, 0);
 	count(f->source, TIERD_CNT_RECORDS);
 }
@@ -168,6 +186,7 @@ static __always_inline void soft_dirty_fault(__u64 address, __u64 error_code)
 	f.nid = TIERD_NID_NONE;
 	f.source = TIERD_SRC_SOFT_DIRTY;
 	f.level = TIERD_LEVEL_PTE;
+	f.write = 1;
 	aggregate(&f);
 }
 
@@ -222,6 +241,8 @@ int tierd_np_fault(struct bpf_raw_tracepoint_args *ctx)
 	f.tgid = tgid;
 	f.shift = shift;
 	f.source = TIERD_SRC_PRIVATE_NODE;
+	f.write = 1;
+	f.on_slow = 1;
 	aggregate(&f);
 	return 0;
 }
@@ -238,5 +259,44 @@ int tierd_np_migrate(struct bpf_raw_tracepoint_args *ctx)
 
 	count(TIERD_SRC_PRIVATE_NODE, ret == 0 ? TIERD_CNT_KERNEL_MIGRATE_OK :
 						 TIERD_CNT_KERNEL_MIGRATE_FAIL);
+	return 0;
+}
+
+/*
+ * NUMA hinting faults.  mpol_misplaced(folio, vmf, addr) is called for
+ * every hint fault (numa_migrate_check(), do_numa_page() and the PMD
+ * path) with the faulting address and the fault's flags; its return value
+ * is the node the kernel will migrate the folio to, or NUMA_NO_NODE.  The
+ * daemon runs NUMA balancing in tiering mode with a zero promotion rate
+ * limit, so the kernel marks lower-tier pages and normally moves nothing;
+ * when the DRAM node has plenty of free memory it still promotes on its
+ * own, which the return value shows.  fexit, not fentry: it sees both.
+ */
+SEC("fexit/mpol_misplaced")
+int BPF_PROG(tierd_hint_fault, struct folio *folio, struct vm_fault *vmf,
+	     unsigned long addr, int ret)
+{
+	struct fault f = {};
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	unsigned int flags;
+
+	count(TIERD_SRC_NUMA_HINT, TIERD_CNT_FAULTS_SEEN);
+	if (!is_tracked(tgid))
+		return 0;
+	count(TIERD_SRC_NUMA_HINT, TIERD_CNT_FAULTS_TRACKED);
+	if (ret >= 0)
+		count(TIERD_SRC_NUMA_HINT, TIERD_CNT_KERNEL_CHOSE_MIGRATE);
+
+	flags = BPF_CORE_READ(vmf, flags);
+	f.addr = addr;
+	f.tgid = tgid;
+	f.shift = granule_shift;
+	f.nid = TIERD_NID_NONE;
+	f.source = TIERD_SRC_NUMA_HINT;
+	f.level = TIERD_LEVEL_PTE;
+	f.write = !!(flags & bpf_core_enum_value(enum fault_flag,
+						 FAULT_FLAG_WRITE));
+	f.on_slow = !!hint_slow_only;
+	aggregate(&f);
 	return 0;
 }

@@ -16,7 +16,9 @@
 	/* node_private:node_private_write_fault (kernel-patches/) */	\
 	X(PRIVATE_NODE, private_node)					\
 	/* exceptions:page_fault_user after clear_refs=4 (stock kernels) */ \
-	X(SOFT_DIRTY, soft_dirty)
+	X(SOFT_DIRTY, soft_dirty)					\
+	/* NUMA hinting faults, numa_balancing=2 without kernel promotion */ \
+	X(NUMA_HINT, numa_hint)
 
 enum tierd_source {
 #define TIERD_SOURCE_ENUM(id, name) TIERD_SRC_##id,
@@ -38,7 +40,9 @@ enum tierd_source {
 	X(MAP_FULL, map_full)		/* folio map update failed */	\
 	X(WINDOW_RESETS, window_resets)	/* a folio's window restarted */ \
 	X(KERNEL_MIGRATE_OK, kernel_migrate_ok)	/* node_private_migrate, ret == 0 */ \
-	X(KERNEL_MIGRATE_FAIL, kernel_migrate_fail) /* ret != 0 */
+	X(KERNEL_MIGRATE_FAIL, kernel_migrate_fail) /* ret != 0 */	\
+	X(KERNEL_CHOSE_MIGRATE, kernel_chose_migrate) /* hint: kernel moves it */ \
+	X(WRITES, writes)		/* tracked faults that were writes */
 
 enum tierd_counter {
 #define TIERD_BPF_COUNTER_ENUM(id, field) TIERD_CNT_##id,
@@ -55,10 +59,13 @@ enum tierd_pt_level {
 	TIERD_LEVEL_PMD = 1,
 };
 
-/* Key of the in-kernel pre-aggregation map (LRU hash). */
+/*
+ * Key of the in-kernel pre-aggregation map (LRU hash).  Each source counts
+ * on its own: a NUMA hint fault and a soft-dirty fault are different rates.
+ */
 struct tierd_folio_key {
 	__u32 tgid;
-	__u32 pad;		/* zeroed: the key is hashed bytewise */
+	__u32 source;		/* enum tierd_source */
 	__u64 addr;		/* faulting address aligned down to the granule */
 };
 
@@ -66,7 +73,9 @@ struct tierd_folio_key {
 struct tierd_folio_val {
 	__u64 window_start_ns;
 	__u32 faults;		/* faults in this window */
+	__u32 writes;		/* of which were writes */
 	__u32 reported;		/* 1 once a record was sent for this window */
+	__u32 pad;
 };
 
 /*
@@ -79,12 +88,14 @@ struct tierd_event {
 	__u64 pfn;		/* private-node source only, else 0 */
 	__u32 tgid;
 	__u32 faults;		/* faults in the window when the record was sent */
+	__u32 writes;		/* of those, writes (the rest were reads) */
 	__u16 nid;		/* private-node source only, else 0xffff */
 	__u8 source;		/* enum tierd_source */
 	__u8 order;		/* folio order (private-node), else 0 */
 	__u8 level;		/* enum tierd_pt_level */
 	__u8 handled;		/* the node service handled the fault */
-	__u16 pad;
+	__u8 on_slow;		/* the source knows the folio was on a slow node */
+	__u8 pad[5];
 };
 
 #define TIERD_NID_NONE 0xffff

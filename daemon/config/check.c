@@ -109,27 +109,44 @@ static void check_promote_score(struct parse_ctx *ctx)
 {
 	static const enum key_id ids[] = {
 		K_hotness_promote_score, K_hotness_threshold, K_hotness_decay,
+		K_hotness_read_weight, K_hotness_write_weight,
 	};
 	const struct tierd_config *cfg = ctx->cfg;
-	enum key_id last = K_hotness_promote_score;
-	char bt[32], bd[32];
+	enum key_id last = K_hotness_promote_score, wkey;
+	char bt[32], bd[32], bw[32];
+	uint32_t weight;
 	double bound;
 	size_t i;
 
 	for (i = 0; i < ARRAY_SIZE(ids); i++)
 		if (ctx->key_bad[ids[i]])
 			return;
-	bound = cfg->threshold / (1.0 - cfg->decay);
+	/* a record of `threshold` accesses of the kind that weighs most */
+	wkey = cfg->write_weight >= cfg->read_weight ? K_hotness_write_weight :
+						       K_hotness_read_weight;
+	weight = cfg->write_weight >= cfg->read_weight ? cfg->write_weight :
+							 cfg->read_weight;
+	if (!weight) {
+		last = ctx->key_line[K_hotness_read_weight] >
+		       ctx->key_line[K_hotness_write_weight] ?
+		       K_hotness_read_weight : K_hotness_write_weight;
+		kerr(ctx, ctx->key_line[last], last,
+		     "read_weight and write_weight are both 0: no access would count");
+		return;
+	}
+	bound = (double)cfg->threshold * weight / (1.0 - cfg->decay);
 	if (cfg->promote_score < bound)
 		return;
 	for (i = 0; i < ARRAY_SIZE(ids); i++)
 		if (ctx->key_line[ids[i]] > ctx->key_line[last])
 			last = ids[i];
 	kerr(ctx, ctx->key_line[last], last,
-	     "promote_score = %g can never be reached: a folio reported in every window converges to threshold / (1 - decay) = %u / (1 - %g) = %g (threshold: %s, decay: %s)",
-	     cfg->promote_score, cfg->threshold, cfg->decay, bound,
+	     "promote_score = %g can never be reached: a folio reported in every window converges to threshold x %s / (1 - decay) = %u x %u / (1 - %g) = %g (threshold: %s, decay: %s, %s: %s)",
+	     cfg->promote_score, cfg_keys[wkey].name, cfg->threshold, weight,
+	     cfg->decay, bound,
 	     cfg_key_where(ctx, K_hotness_threshold, bt, sizeof(bt)),
-	     cfg_key_where(ctx, K_hotness_decay, bd, sizeof(bd)));
+	     cfg_key_where(ctx, K_hotness_decay, bd, sizeof(bd)),
+	     cfg_keys[wkey].name, cfg_key_where(ctx, wkey, bw, sizeof(bw)));
 }
 
 /* Report an item in both lists at the later of its two lines. */

@@ -35,6 +35,7 @@
 									\
 	KEY(sources, private_node, TRISTATE, src_private_node, 0, 0, "auto") \
 	KEY(sources, soft_dirty, TRISTATE, src_soft_dirty, 0, 0, "auto") \
+	KEY(sources, numa_hint, TRISTATE, src_numa_hint, 0, 0, "auto") \
 	/* soft-dirty re-arm + /proc rescan */				\
 	KEY(sources, rearm_interval_ms, U32, rearm_interval_ms, 10, 60000, "500") \
 									\
@@ -44,8 +45,11 @@
 	KEY(hotness, decay, DOUBLE_LT, decay, 0, 1, "0.5")		\
 	/* faults per window for a BPF record */			\
 	KEY(hotness, threshold, U32, threshold, 1, 65535, "2")		\
+	/* score an access adds, by kind */				\
+	KEY(hotness, read_weight, U32, read_weight, 0, 1000, "1")	\
+	KEY(hotness, write_weight, U32, write_weight, 0, 1000, "1")	\
 	/* decayed score that makes a candidate */			\
-	KEY(hotness, promote_score, DOUBLE_LE, promote_score, 0, 1000000, "2.0") \
+	KEY(hotness, promote_score, DOUBLE_LE, promote_score, 0, 1000000, "1.0") \
 	/* aggregation unit */						\
 	KEY(hotness, granule_kb, GRANULE, granule_kb, 4, 2048, "4")	\
 	/* hotness table cap, coldest evicted */			\
@@ -64,6 +68,8 @@
 	KEY(promotion, cooldown_ms, U32, cooldown_ms, 0, 86400000, "10000") \
 	/* cooldown multiplier per ping-pong */				\
 	KEY(promotion, pingpong_backoff, U32, pingpong_backoff, 1, 64, "2") \
+	/* promote even while another mover is active, and own it */	\
+	KEY(promotion, take_over, BOOL, take_over, 0, 0, "no")		\
 									\
 	KEY(scope, include_pids, PIDS, include, 0, 0, "")		\
 	KEY(scope, exclude_pids, PIDS, exclude, 0, 0, "")		\

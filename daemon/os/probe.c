@@ -3,6 +3,7 @@
  * Kernel feature probes: tracefs and BTF for tracepoints, a soft-dirty round
  * trip on a page of our own, sysctls.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
@@ -19,6 +20,8 @@
 #define VMLINUX_BTF		"/sys/kernel/btf/vmlinux"
 #define BPF_STATS_SYSCTL	"/proc/sys/kernel/bpf_stats_enabled"
 #define PAGEMAP_SOFT_DIRTY	(1ULL << 55)
+#define NUMA_BALANCING_SYSCTL	"/proc/sys/kernel/numa_balancing"
+#define MEMORY_TIERING		"/sys/devices/virtual/memory_tiering"
 
 static const char *const tracefs_roots[] = {
 	"/sys/kernel/tracing",
@@ -115,6 +118,83 @@ bool probe_bpf_stats_enabled(void)
 	return n > 0 && buf[0] == '1';
 }
 
+/*
+ * The hint-fault program needs mpol_misplaced() with the fault (struct
+ * vm_fault) as its second argument, which tells reads from writes.
+ */
+static bool hint_hook(const struct btf *vmlinux)
+{
+	const struct btf_param *param;
+	const struct btf_type *t;
+	int id;
+
+	if (!vmlinux)
+		return false;
+	id = btf__find_by_name_kind(vmlinux, "mpol_misplaced", BTF_KIND_FUNC);
+	if (id <= 0)
+		return false;
+	t = btf__type_by_id(vmlinux, btf__type_by_id(vmlinux, id)->type);
+	if (!t || !btf_is_func_proto(t) || btf_vlen(t) < 3)
+		return false;
+	param = btf_params(t) + 1;
+	t = btf__type_by_id(vmlinux, param->type);
+	while (t && btf_is_mod(t))
+		t = btf__type_by_id(vmlinux, t->type);
+	if (!t || !btf_is_ptr(t))
+		return false;
+	t = btf__type_by_id(vmlinux, t->type);
+	return t && btf_is_struct(t) &&
+	       !strcmp(btf__name_by_offset(vmlinux, t->name_off), "vm_fault");
+}
+
+/* Two or more memory tiers that hold nodes: some node is below another. */
+static bool lower_tier(void)
+{
+	DIR *d = opendir(MEMORY_TIERING);
+	struct dirent *de;
+	int tiers = 0;
+
+	if (!d)
+		return false;
+	while ((de = readdir(d))) {
+		char path[512], list[64] = "";
+		FILE *f;
+
+		if (strncmp(de->d_name, "memory_tier", 11))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s/nodelist", MEMORY_TIERING,
+			 de->d_name);
+		f = fopen(path, "re");
+		if (!f)
+			continue;
+		if (fgets(list, sizeof(list), f) && list[0] >= '0' &&
+		    list[0] <= '9')
+			tiers++;
+		fclose(f);
+	}
+	closedir(d);
+	return tiers >= 2;
+}
+
+int probe_vmstat(const char *name, uint64_t *value)
+{
+	char key[64];
+	unsigned long long v;
+	FILE *f = fopen("/proc/vmstat", "re");
+	int ret = -ENOENT;
+
+	if (!f)
+		return -errno;
+	while (fscanf(f, "%63s %llu", key, &v) == 2)
+		if (!strcmp(key, name)) {
+			*value = v;
+			ret = 0;
+			break;
+		}
+	fclose(f);
+	return ret;
+}
+
 void probe_kernel(struct kernel_features *f)
 {
 	struct btf *vmlinux = NULL;
@@ -137,5 +217,11 @@ void probe_kernel(struct kernel_features *f)
 		btf_tracepoint(vmlinux, "page_fault_user");
 	f->soft_dirty = soft_dirty_works();
 	f->bpf_stats = probe_bpf_stats_enabled();
+	f->numa_balancing = access(NUMA_BALANCING_SYSCTL, F_OK) == 0;
+	/* some kernels (and sandboxes) refuse tracing programs outright */
+	f->bpf_tracing = libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_TRACING,
+						    NULL) == 1;
+	f->hint_hook = hint_hook(vmlinux);
+	f->lower_tier = lower_tier();
 	btf__free(vmlinux);
 }

@@ -8,6 +8,7 @@
 #define TIERD_OS_PROBE_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 struct kernel_features {
 	bool btf;			/* /sys/kernel/btf/vmlinux */
@@ -16,6 +17,12 @@ struct kernel_features {
 	bool page_fault_user_tp;	/* exceptions:page_fault_user */
 	bool soft_dirty;		/* clear_refs=4 really clears soft-dirty */
 	bool bpf_stats;			/* kernel.bpf_stats_enabled = 1 */
+	bool numa_balancing;		/* kernel.numa_balancing exists */
+	bool bpf_tracing;		/* fentry/fexit programs load */
+	/* fexit on mpol_misplaced(folio, vmf, addr) is possible (6.x) */
+	bool hint_hook;
+	/* the kernel has memory tiers and some node sits below another */
+	bool lower_tier;
 };
 
 /* Probe the running kernel; never fails, missing things are false. */
@@ -23,5 +30,8 @@ void probe_kernel(struct kernel_features *f);
 
 /* kernel.bpf_stats_enabled right now (it can change while tierd runs). */
 bool probe_bpf_stats_enabled(void);
+
+/* A counter of /proc/vmstat ("pgpromote_success").  0 or -errno. */
+int probe_vmstat(const char *name, uint64_t *value);
 
 #endif /* TIERD_OS_PROBE_H */

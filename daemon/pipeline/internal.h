@@ -15,8 +15,10 @@
 
 #include "config/config.h"
 #include "core/hotness.h"
+#include "core/movers.h"
 #include "core/policy.h"
 #include "core/tiers.h"
+#include "os/owned.h"
 #include "os/probe.h"
 #include "sources/collector.h"
 #include "stats/stats.h"
@@ -39,6 +41,7 @@ struct pipeline {
 	struct numa_topology topo;
 	struct tier_choice tiers;
 	struct kernel_features feat;
+	struct owned *owned;		/* system settings tierd changed */
 	struct collector *col;
 	struct hotness_table *hot;
 	struct token_bucket bucket;
@@ -56,6 +59,11 @@ struct pipeline {
 	struct source_proc *src_procs;
 	size_t cap_src_procs;
 	bool overflow_warned;		/* logged that the scope overflowed */
+	pid_t other_tierd;		/* another tierd seen by the scan */
+
+	/* other movers, checked every MOVERS_RECHECK_MS */
+	struct movers_verdict movers;
+	uint64_t movers_checked_ms;
 
 	/* scratch buffers of a promotion pass, reused every tick */
 	struct hot_candidate *cand;
@@ -87,5 +95,8 @@ void pipeline_arm_sources(struct pipeline *p);
 
 /* promote.c: one promotion pass.  0 or -errno. */
 int pipeline_promote(struct pipeline *p);
+
+/* movers.c: look for other movers, apply [promotion] take_over. */
+void pipeline_check_movers(struct pipeline *p);
 
 #endif /* TIERD_PIPELINE_INTERNAL_H */

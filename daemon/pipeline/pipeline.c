@@ -24,6 +24,9 @@
  * happen every tick, but a process that appears is picked up within this.
  */
 #define SCOPE_RESCAN_MS		1000
+/* Other movers come and go (an admin's sysctl, a DAMON scheme). */
+#define MOVERS_RECHECK_MS	5000
+#define OWNED_FILE		"owned-settings"
 
 static struct hotness_params hotness_params_of(const struct tierd_config *cfg)
 {
@@ -57,8 +60,9 @@ static void on_event(void *ctx, const struct tierd_event *ev)
 	struct pipeline *p = ctx;
 	struct hot_record_result res;
 	struct tracked_proc *proc;
-	/* only the private-node source knows the folio is on a slow node */
-	bool on_slow = ev->source == TIERD_SRC_PRIVATE_NODE;
+	uint32_t writes = ev->writes < ev->faults ? ev->writes : ev->faults;
+	uint64_t weight = (uint64_t)(ev->faults - writes) * p->cfg.read_weight +
+			  (uint64_t)writes * p->cfg.write_weight;
 	/*
 	 * Records already in the ring buffer when a reload changed the
 	 * granule carry the old alignment; the table keys on the new one.
@@ -71,11 +75,32 @@ static void on_event(void *ctx, const struct tierd_event *ev)
 		p->cnt.scope_rejected++;
 		return;
 	}
-	if (hotness_record(p->hot, ev->tgid, addr, ev->faults, on_slow,
-			   p->now_ms, &res) < 0)
+	if (!weight)		/* only accesses of a kind that weighs 0 */
+		return;
+	if (hotness_record(p->hot, ev->tgid, addr,
+			   weight > UINT32_MAX ? UINT32_MAX : (uint32_t)weight,
+			   ev->on_slow, p->now_ms, &res) < 0)
 		return;
 	proc->records++;
 	proc->faults += ev->faults;
+}
+
+/* The settings record lives beside the control socket. */
+static int open_owned(struct pipeline *p, char *err, size_t errlen)
+{
+	char path[TIERD_PATH_LEN + sizeof(OWNED_FILE) + 2], *slash;
+	pid_t holder;
+
+	snprintf(path, sizeof(path), "%s", p->cfg.socket_path);
+	slash = strrchr(path, '/');
+	if (!slash || slash == path) {
+		snprintf(err, errlen, "[control] socket %s has no directory for the settings record",
+			 p->cfg.socket_path);
+		return -EINVAL;
+	}
+	snprintf(slash + 1, sizeof(path) - (slash + 1 - path), "%s", OWNED_FILE);
+	return owned_open(path, OWNED_SYSCTL_ROOT, &p->owned, &holder, err,
+			  errlen);
 }
 
 int pipeline_create(const struct tierd_config *cfg, uint64_t now_ms,
@@ -103,7 +128,13 @@ int pipeline_create(const struct tierd_config *cfg, uint64_t now_ms,
 	}
 
 	probe_kernel(&p->feat);
-	ret = collector_open(cfg, &p->feat, on_event, p, &p->col, err, errlen);
+	ret = open_owned(p, err, errlen);
+	if (ret < 0)
+		goto fail;
+	/* take over first, so the sources see the settings they will keep */
+	pipeline_check_movers(p);
+	ret = collector_open(cfg, &p->feat, p->owned, on_event, p, &p->col,
+			     err, errlen);
 	if (ret < 0)
 		goto fail;
 
@@ -135,8 +166,10 @@ void pipeline_destroy(struct pipeline *p)
 {
 	if (!p)
 		return;
+	/* the sources restore what they changed, then the rest goes back */
 	if (p->col)
 		collector_close(p->col);
+	owned_close(p->owned);
 	if (p->hot)
 		hotness_destroy(p->hot);
 	promo_plan_free(&p->plan);
@@ -189,8 +222,11 @@ int pipeline_tick(struct pipeline *p, uint64_t now_ms)
 	}
 	pipeline_arm_sources(p);
 	hotness_age(p->hot, now_ms, AGE_FLOOR);
+	if (now_ms - p->movers_checked_ms >= MOVERS_RECHECK_MS)
+		pipeline_check_movers(p);
 
-	if (p->paused || !p->tiers.tiering || !p->cfg.promote_enabled)
+	if (p->paused || !p->tiers.tiering || !p->cfg.promote_enabled ||
+	    !p->movers.promote)
 		return 0;
 	ret = pipeline_promote(p);
 	if (ret < 0)
@@ -216,8 +252,8 @@ int pipeline_reconfigure(struct pipeline *p, const struct tierd_config *cfg,
 		return ret;
 	}
 	if (collector_needs_reopen(&p->cfg, cfg)) {
-		ret = collector_open(cfg, &p->feat, on_event, p, &new_col, err,
-				     errlen);
+		ret = collector_open(cfg, &p->feat, p->owned, on_event, p,
+				     &new_col, err, errlen);
 		if (ret < 0)
 			return ret;
 	}
@@ -249,10 +285,14 @@ int pipeline_reconfigure(struct pipeline *p, const struct tierd_config *cfg,
 	}
 	p->topo = topo;
 	p->tiers = tiers;
+	/* give the kernel its own promotion back */
+	if (p->cfg.take_over && !cfg->take_over)
+		owned_restore(p->owned, "take_over");
 	p->cfg = *cfg;
 	/* new scope, or a new collector with an empty tracked map */
 	p->scanned_ms = 0;
 	bucket_setup(p, p->now_ms);
+	pipeline_check_movers(p);
 	log_info("nodes: %s", p->tiers.reason);
 	return 0;
 }

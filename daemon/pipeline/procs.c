@@ -130,6 +130,7 @@ int pipeline_scan_processes(struct pipeline *p)
 	n = procfs_list_pids(&pids);
 	if (n < 0)
 		return n;
+	p->other_tierd = 0;
 
 	for (int i = 0; i < n; i++) {
 		char comm[TIERD_COMM_LEN], cgroup[TIERD_CGROUP_LEN];
@@ -140,6 +141,9 @@ int pipeline_scan_processes(struct pipeline *p)
 			continue;
 		if (procfs_read_comm(pids[i], comm, sizeof(comm)) < 0)
 			continue;
+		/* a second promoter: the movers check reports it */
+		if (!strcmp(comm, "tierd"))
+			p->other_tierd = pids[i];
 		sp.comm = comm;
 		sp.cgroup = procfs_read_cgroup(pids[i], cgroup,
 					       sizeof(cgroup)) == 0 ? cgroup : NULL;

@@ -117,14 +117,17 @@ void pipeline_summary(const struct pipeline *p, char *buf, size_t len)
 			 (unsigned long long)p->cnt.tracked_pids,
 			 p->cnt.tracked_pids == 1 ? "" : "es");
 	else
-		snprintf(buf, len, "%s: %s; sources: %s; tracking %llu process%s; %llu pages promoted",
+		snprintf(buf, len, "%s: %s; sources: %s; tracking %llu process%s; %llu pages promoted%s%s",
 			 p->paused ? "paused" :
-			 p->cfg.promote_enabled ? "promoting" :
-			 "observing (promotion disabled)",
+			 !p->cfg.promote_enabled ? "observing (promotion disabled)" :
+			 !p->movers.promote ? "observing (another mover is active)" :
+			 "promoting",
 			 p->tiers.reason, srcs,
 			 (unsigned long long)p->cnt.tracked_pids,
 			 p->cnt.tracked_pids == 1 ? "" : "es",
-			 (unsigned long long)p->cnt.promoted_pages);
+			 (unsigned long long)p->cnt.promoted_pages,
+			 p->movers.any ? "; other movers: " : "",
+			 p->movers.any ? p->movers.why : "");
 }
 
 size_t pipeline_top_folios(struct pipeline *p, pid_t pid, uint64_t now_ms,

@@ -53,7 +53,8 @@ int bpf_obj_check_config(const struct tierd_config *cfg, char *err,
 static void set_tunables(struct bpf_obj *b, const struct tierd_config *cfg)
 {
 	b->skel->data->window_ns = (uint64_t)cfg->window_ms * 1000000ULL;
-	b->skel->data->threshold = cfg->threshold;
+	for (unsigned int s = 0; s < TIERD_SRC_NR; s++)
+		b->skel->data->threshold[s] = cfg->threshold;
 	b->skel->data->granule_shift = cfg->granule_kb == 2048 ? 21 : 12;
 	b->granule_kb = cfg->granule_kb;
 }
@@ -189,6 +190,13 @@ void bpf_obj_prog_stats(struct bpf_program *prog, uint64_t *run_cnt,
 		return;
 	*run_cnt += info.run_cnt;
 	*run_time_ns += info.run_time_ns;
+}
+
+void bpf_obj_set_threshold(struct bpf_obj *b, enum tierd_source src,
+			   uint32_t faults)
+{
+	if ((unsigned int)src < TIERD_SRC_NR && faults)
+		b->skel->data->threshold[src] = faults;
 }
 
 int bpf_obj_ring_fd(const struct bpf_obj *b)

@@ -66,6 +66,10 @@ int bpf_obj_reconfigure(struct bpf_obj *b, const struct tierd_config *cfg);
 int bpf_obj_set_tracked(struct bpf_obj *b, const pid_t *tgids, size_t n,
 			bool filter);
 
+/* Faults per window that make a record of @src (default: [hotness] threshold). */
+void bpf_obj_set_threshold(struct bpf_obj *b, enum tierd_source src,
+			   uint32_t faults);
+
 /* Sum the per-CPU counters: @sum has TIERD_COUNTERS_NR entries. */
 void bpf_obj_read_counters(const struct bpf_obj *b, uint64_t *sum);
 

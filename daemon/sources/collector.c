@@ -17,6 +17,7 @@ struct collector {
 	struct source src[TIERD_SRC_NR];
 	struct bpf_obj *bpf;		/* NULL when no BPF source is active */
 	struct kernel_features feat;
+	struct owned *owned;
 	collector_event_fn fn;
 	void *fn_ctx;
 };
@@ -63,6 +64,14 @@ static bool any_active(const struct collector *c, bool bpf)
 	return false;
 }
 
+/* After the object's tunables were (re)set from the config. */
+static void set_thresholds(struct collector *c)
+{
+	for (unsigned int i = 0; i < TIERD_SRC_NR; i++)
+		bpf_obj_set_threshold(c->bpf, i,
+				      c->src[i].ops->window_threshold);
+}
+
 static void on_record(void *ctx, const struct tierd_event *ev)
 {
 	struct collector *c = ctx;
@@ -77,7 +86,8 @@ static void on_record(void *ctx, const struct tierd_event *ev)
 static int open_sources(struct collector *c, const struct tierd_config *cfg,
 			char *err, size_t errlen)
 {
-	struct source_env env = { .cfg = cfg, .feat = &c->feat };
+	struct source_env env = { .cfg = cfg, .feat = &c->feat,
+				  .owned = c->owned, .take_over = cfg->take_over };
 	char why[sizeof(c->src[0].state)];
 	struct source *s;
 	unsigned int i;
@@ -90,6 +100,7 @@ static int open_sources(struct collector *c, const struct tierd_config *cfg,
 		for_each_source(c, s, i)
 			if (s->active && s->ops->uses_bpf)
 				s->ops->select(c->bpf, &c->feat);
+		set_thresholds(c);
 		ret = bpf_obj_load(c->bpf, on_record, c, err, errlen);
 		if (ret)
 			return ret;
@@ -120,7 +131,7 @@ static int open_sources(struct collector *c, const struct tierd_config *cfg,
 }
 
 int collector_open(const struct tierd_config *cfg,
-		   const struct kernel_features *f,
+		   const struct kernel_features *f, struct owned *owned,
 		   collector_event_fn fn, void *fn_ctx,
 		   struct collector **out, char *err, size_t errlen)
 {
@@ -140,6 +151,7 @@ int collector_open(const struct tierd_config *cfg,
 		return -ENOMEM;
 	}
 	c->feat = *f;
+	c->owned = owned;
 	c->fn = fn;
 	c->fn_ctx = fn_ctx;
 	for (i = 0; i < TIERD_SRC_NR; i++)
@@ -193,7 +205,8 @@ bool collector_needs_reopen(const struct tierd_config *old,
 
 int collector_reconfigure(struct collector *c, const struct tierd_config *cfg)
 {
-	struct source_env env = { .cfg = cfg, .feat = &c->feat, .bpf = c->bpf };
+	struct source_env env = { .cfg = cfg, .feat = &c->feat, .bpf = c->bpf,
+				  .owned = c->owned, .take_over = cfg->take_over };
 	char err[128];
 	struct source *s;
 	unsigned int i;
@@ -204,8 +217,10 @@ int collector_reconfigure(struct collector *c, const struct tierd_config *cfg)
 		log_err("collector reload: %s", err);
 		return ret;
 	}
-	if (c->bpf)
+	if (c->bpf) {
 		bpf_obj_reconfigure(c->bpf, cfg);
+		set_thresholds(c);
+	}
 	for_each_source(c, s, i) {
 		if (!s->active || !s->ops->reconfigure)
 			continue;

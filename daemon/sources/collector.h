@@ -16,6 +16,7 @@
 
 #include "bpf/tierd.h"
 #include "config/config.h"
+#include "os/owned.h"
 #include "os/probe.h"
 #include "sources/source.h"
 #include "stats/stats.h"
@@ -31,9 +32,11 @@ typedef void (*collector_event_fn)(void *ctx, const struct tierd_event *ev);
  * (-EOPNOTSUPP or the attach error, reason in @err, nothing logged);
  * `auto` sources are skipped with their reason recorded for stats.  Zero
  * active sources is not an error: tierd still runs and reports why.
+ * Sources record the system settings they change in @owned (may be NULL
+ * when no source that changes any can run).
  */
 int collector_open(const struct tierd_config *cfg,
-		   const struct kernel_features *f,
+		   const struct kernel_features *f, struct owned *owned,
 		   collector_event_fn fn, void *fn_ctx,
 		   struct collector **out, char *err, size_t errlen);
 void collector_close(struct collector *c);

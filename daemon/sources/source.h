@@ -39,6 +39,10 @@ struct source_env {
 	const struct tierd_config *cfg;
 	const struct kernel_features *feat;
 	struct bpf_obj *bpf;	/* the shared object; NULL for a non-BPF source */
+	/* where a source records the system settings it changes */
+	struct owned *owned;
+	/* [promotion] take_over: a source may reset another mover's settings */
+	bool take_over;
 };
 
 struct source_ops {
@@ -50,6 +54,11 @@ struct source_ops {
 	 * that hold slow-tier memory (tracking costs every process it arms).
 	 */
 	bool tracks_whole_scope;
+	/*
+	 * Faults per window that make a record, when the source's own rate
+	 * fixes it; 0 takes [hotness] threshold.
+	 */
+	uint32_t window_threshold;
 	/* Its [sources] setting. */
 	enum tierd_tristate (*wanted)(const struct tierd_config *cfg);
 	/*
@@ -80,7 +89,7 @@ struct source_ops {
 struct source {
 	const struct source_ops *ops;
 	bool active;
-	char state[160];		/* "active (...)" or why it is off */
+	char state[256];		/* "active (...)" or why it is off */
 	void *priv;			/* the module's own state */
 };
 
@@ -90,5 +99,6 @@ extern const struct source_ops *const tierd_source_registry[TIERD_SRC_NR];
 /* The modules (one file each). */
 extern const struct source_ops private_node_source;
 extern const struct source_ops soft_dirty_source;
+extern const struct source_ops numa_hint_source;
 
 #endif /* TIERD_SOURCES_SOURCE_H */

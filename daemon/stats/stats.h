@@ -122,6 +122,10 @@ enum tierd_move_status {
 	  "Successful kernel migrations seen on the private node.", NULL) \
 	X(kernel_migrate_fail, "source_kernel_migrate_fail_total",	\
 	  "Failed kernel migrations seen on the private node.", NULL)	\
+	X(kernel_chose_migrate, "source_kernel_chose_migrate_total",	\
+	  "Hint faults on which the kernel chose to migrate the folio itself.", NULL) \
+	X(writes, "source_writes_total",				\
+	  "Faults of tracked processes that were writes.", "WRITES")	\
 	X(rearm_errors, "source_rearm_errors_total",			\
 	  "Re-arming a process's tracking failed.", NULL)		\
 	X(prog_run_cnt, "source_prog_run_count_total",			\
@@ -131,7 +135,7 @@ enum tierd_move_status {
 
 struct tierd_source_stats {
 	bool active;
-	char state[160];		/* "active (...)" or why it is off */
+	char state[256];		/* "active (...)" or why it is off */
 #define TIERD_SOURCE_FIELD(f, prom, help, col) uint64_t f;
 	TIERD_SOURCE_COUNTERS(TIERD_SOURCE_FIELD)
 #undef TIERD_SOURCE_FIELD

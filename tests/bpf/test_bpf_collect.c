@@ -203,7 +203,7 @@ static void collect(void)
 	assert_true(stats_fd >= 0);
 
 	base_config(&cfg);
-	ret = collector_open(&cfg, &f, on_event, sink, &c, err, sizeof(err));
+	ret = collector_open(&cfg, &f, NULL, on_event, sink, &c, err, sizeof(err));
 	if (ret)
 		fail_msg("collector_open: %s (%d)", err, ret);
 	assert_true(collector_source_active(c, TIERD_SRC_SOFT_DIRTY));

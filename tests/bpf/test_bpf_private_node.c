@@ -60,7 +60,9 @@ static struct fixture *fixture_new(uint32_t rb_bytes)
 	fx.self = getpid();
 	fx.skel = tierd_bpf__open();
 	assert_non_null(fx.skel);
+	/* only the programs under test: the others need their own kernel */
 	bpf_program__set_autoload(fx.skel->progs.tierd_sd_raw, false);
+	bpf_program__set_autoload(fx.skel->progs.tierd_hint_fault, false);
 	assert_int_equal(bpf_map__set_max_entries(fx.skel->maps.folios, 4096),
 			 0);
 	assert_int_equal(bpf_map__set_max_entries(fx.skel->maps.events,
@@ -72,7 +74,7 @@ static struct fixture *fixture_new(uint32_t rb_bytes)
 				 &fx, NULL);
 	assert_non_null(fx.rb);
 	fx.skel->data->window_ns = 3600ULL * 1000000000ULL;
-	fx.skel->data->threshold = 3;
+	fx.skel->data->threshold[TIERD_SRC_PRIVATE_NODE] = 3;
 	fx.skel->data->granule_shift = 12;
 	fx.skel->data->private_filter = 0;
 	return &fx;
@@ -196,7 +198,7 @@ static void test_granule(void **state)
 
 	/* a 2 MiB granule merges small folios of one 2 MiB range */
 	fx->skel->data->granule_shift = 21;
-	fx->skel->data->threshold = 2;
+	fx->skel->data->threshold[TIERD_SRC_PRIVATE_NODE] = 2;
 	fault(fx, 1, 0x500, 0, 0x7f0000401000, TIERD_LEVEL_PTE, true);
 	fault(fx, 1, 0x501, 0, 0x7f00005ff000, TIERD_LEVEL_PTE, true);
 	/* an order-10 folio stays whole above a smaller granule (4 MiB) */
@@ -220,7 +222,7 @@ static void test_filter(void **state)
 	__u32 other = fx->self + 1;
 	int i;
 
-	fx->skel->data->threshold = 1;
+	fx->skel->data->threshold[TIERD_SRC_PRIVATE_NODE] = 1;
 	fx->skel->data->private_filter = 1;
 	/* filter on, we are not tracked: seen but not tracked */
 	assert_int_equal(bpf_map_update_elem(tracked, &other, &one, BPF_ANY), 0);
@@ -269,7 +271,7 @@ static void test_window_reset(void **state)
 	 * syscalls apart), so no folio ever reaches a threshold of 2.
 	 */
 	fx->skel->data->window_ns = 1;
-	fx->skel->data->threshold = 2;
+	fx->skel->data->threshold[TIERD_SRC_PRIVATE_NODE] = 2;
 	for (i = 0; i < 4; i++)
 		fault(fx, 1, 0xa00, 0, 0x7f0000400000, TIERD_LEVEL_PTE, true);
 	drain(fx);
@@ -300,7 +302,7 @@ static void test_ring_full(void **state)
 	unsigned int i, fit;
 	uint64_t drops;
 
-	fx->skel->data->threshold = 1;
+	fx->skel->data->threshold[TIERD_SRC_PRIVATE_NODE] = 1;
 	for (i = 0; i < n; i++)
 		fault(fx, 1, i, 0, 0x7f0001000000 + i * 4096ULL,
 		      TIERD_LEVEL_PTE, true);

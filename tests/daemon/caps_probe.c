@@ -40,7 +40,7 @@ static int probe_bpf(void)
 	/* The host kernel may lack soft-dirty; load its program anyway. */
 	f.soft_dirty = true;
 	tierd_config_defaults(&cfg);
-	r = collector_open(&cfg, &f, on_event, NULL, &c, err, sizeof(err));
+	r = collector_open(&cfg, &f, NULL, on_event, NULL, &c, err, sizeof(err));
 	if (r < 0) {
 		printf("bpf: collector_open: %s\n", err);
 		return r;

@@ -41,7 +41,7 @@ static void open_idle(const struct tierd_config *cfg,
 	char err[256] = "";
 	pid_t self = 1;
 
-	assert_int_equal(collector_open(cfg, f, no_event, NULL, &c, err,
+	assert_int_equal(collector_open(cfg, f, NULL, no_event, NULL, &c, err,
 					sizeof(err)), 0);
 	assert_non_null(c);
 	assert_string_equal(err, "");
@@ -69,9 +69,11 @@ static void test_off_by_config(void **state)
 	base_config(&cfg);
 	cfg.src_private_node = TIERD_OFF;
 	cfg.src_soft_dirty = TIERD_OFF;
+	cfg.src_numa_hint = TIERD_OFF;
 	open_idle(&cfg, &f, st);
 	assert_string_equal(st[TIERD_SRC_PRIVATE_NODE].state, "off by config");
 	assert_string_equal(st[TIERD_SRC_SOFT_DIRTY].state, "off by config");
+	assert_string_equal(st[TIERD_SRC_NUMA_HINT].state, "off by config");
 	assert_int_equal(st[TIERD_SRC_SOFT_DIRTY].faults_seen, 0);
 	assert_int_equal(st[TIERD_SRC_SOFT_DIRTY].prog_run_cnt, 0);
 }
@@ -134,7 +136,7 @@ static void expect_unsupported(const struct tierd_config *cfg,
 	struct collector *c = (struct collector *)&c;	/* must be reset */
 	char err[256] = "";
 
-	assert_int_equal(collector_open(cfg, f, no_event, NULL, &c, err,
+	assert_int_equal(collector_open(cfg, f, NULL, no_event, NULL, &c, err,
 					sizeof(err)), -EOPNOTSUPP);
 	assert_null(c);
 	assert_string_equal(err, want_err);
@@ -164,6 +166,35 @@ static void test_on_but_missing(void **state)
 		"[sources] soft_dirty = on, but kernel has no exceptions:page_fault_user tracepoint (needs CONFIG_TRACEPOINTS on x86)");
 }
 
+/* numa_hint: each missing piece, in the order the kernel needs them */
+static void test_numa_hint_reasons(void **state)
+{
+	struct kernel_features f = { .btf = true };
+	struct tierd_source_stats st[TIERD_SRC_NR];
+	struct tierd_config cfg;
+
+	base_config(&cfg);
+	open_idle(&cfg, &f, st);
+	assert_string_equal(st[TIERD_SRC_NUMA_HINT].state,
+		"off: kernel has no NUMA balancing (/proc/sys/kernel/numa_balancing missing: CONFIG_NUMA_BALANCING)");
+	f.numa_balancing = true;
+	open_idle(&cfg, &f, st);
+	assert_string_equal(st[TIERD_SRC_NUMA_HINT].state,
+		"off: kernel cannot attach fexit programs (BPF_PROG_TYPE_TRACING: needs CONFIG_FUNCTION_TRACER and direct calls)");
+	f.bpf_tracing = true;
+	open_idle(&cfg, &f, st);
+	assert_string_equal(st[TIERD_SRC_NUMA_HINT].state,
+		"off: kernel's mpol_misplaced() does not take the fault (struct vm_fault): needs Linux 6.x with BTF");
+	f.hint_hook = true;
+	open_idle(&cfg, &f, st);
+	assert_string_equal(st[TIERD_SRC_NUMA_HINT].state,
+		"off: every memory node is in one memory tier (/sys/devices/virtual/memory_tiering): the kernel hints only pages on lower tiers (needs HMAT or a driver that ranks the slow node)");
+	/* asked for explicitly, on a flat machine: refuse to start */
+	cfg.src_numa_hint = TIERD_ON;
+	expect_unsupported(&cfg, &f,
+		"[sources] numa_hint = on, but every memory node is in one memory tier (/sys/devices/virtual/memory_tiering): the kernel hints only pages on lower tiers (needs HMAT or a driver that ranks the slow node)");
+}
+
 static void test_bad_tunables(void **state)
 {
 	struct kernel_features f = { 0 };
@@ -174,24 +205,24 @@ static void test_bad_tunables(void **state)
 	base_config(&cfg);
 	bad = cfg;
 	bad.granule_kb = 64;
-	assert_int_equal(collector_open(&bad, &f, no_event, NULL, &c, err,
+	assert_int_equal(collector_open(&bad, &f, NULL, no_event, NULL, &c, err,
 					sizeof(err)), -EINVAL);
 	assert_string_equal(err, "[hotness] granule_kb: 64 is not 4 or 2048");
 
 	bad = cfg;
 	bad.threshold = 0;
-	assert_int_equal(collector_open(&bad, &f, no_event, NULL, &c, err,
+	assert_int_equal(collector_open(&bad, &f, NULL, no_event, NULL, &c, err,
 					sizeof(err)), -EINVAL);
 	assert_string_equal(err, "[hotness] threshold: must be > 0");
 
 	bad = cfg;
 	bad.window_ms = 0;
-	assert_int_equal(collector_open(&bad, &f, no_event, NULL, &c, err,
+	assert_int_equal(collector_open(&bad, &f, NULL, no_event, NULL, &c, err,
 					sizeof(err)), -EINVAL);
 	assert_string_equal(err, "[hotness] window_ms: must be > 0");
 
 	/* a bad reload is refused and the collector keeps running */
-	assert_int_equal(collector_open(&cfg, &f, no_event, NULL, &c, err,
+	assert_int_equal(collector_open(&cfg, &f, NULL, no_event, NULL, &c, err,
 					sizeof(err)), 0);
 	bad = cfg;
 	bad.granule_kb = 8;
@@ -209,7 +240,7 @@ static void test_bad_tgids(void **state)
 	pid_t tgids[] = { 10, 0 };
 
 	base_config(&cfg);
-	assert_int_equal(collector_open(&cfg, &f, no_event, NULL, &c, err,
+	assert_int_equal(collector_open(&cfg, &f, NULL, no_event, NULL, &c, err,
 					sizeof(err)), 0);
 	assert_int_equal(collector_set_tracked(c, tgids, 2, true), -EINVAL);
 	assert_int_equal(collector_set_tracked(c, tgids, TIERD_TRACKED_MAX + 1,
@@ -223,6 +254,7 @@ int main(void)
 		cmocka_unit_test(test_off_by_config),
 		cmocka_unit_test(test_auto_stock_kernel),
 		cmocka_unit_test(test_auto_no_btf),
+		cmocka_unit_test(test_numa_hint_reasons),
 		cmocka_unit_test(test_auto_no_page_fault_tp),
 		cmocka_unit_test(test_on_but_missing),
 		cmocka_unit_test(test_bad_tunables),

@@ -199,11 +199,15 @@ static void test_defaults(void **state)
 	assert_int_equal(c.fast_node, -1);
 	assert_int_equal(c.src_private_node, TIERD_AUTO);
 	assert_int_equal(c.src_soft_dirty, TIERD_AUTO);
+	assert_int_equal(c.src_numa_hint, TIERD_AUTO);
 	assert_int_equal(c.rearm_interval_ms, 500);
 	assert_int_equal(c.window_ms, 2000);
 	assert_true(c.decay == 0.5);
 	assert_int_equal(c.threshold, 2);
-	assert_true(c.promote_score == 2.0);
+	assert_int_equal(c.read_weight, 1);
+	assert_int_equal(c.write_weight, 1);
+	/* one hint fault (weight 1) makes a candidate */
+	assert_true(c.promote_score == 1.0);
 	assert_int_equal(c.granule_kb, 4);
 	assert_int_equal(c.table_max_folios, 1048576);
 	assert_int_equal(c.kernel_map_folios, 65536);
@@ -213,6 +217,7 @@ static void test_defaults(void **state)
 	assert_int_equal(c.min_free_mb, 1024);
 	assert_int_equal(c.cooldown_ms, 10000);
 	assert_int_equal(c.pingpong_backoff, 2);
+	assert_false(c.take_over);
 	assert_int_equal(c.include.nr_pids + c.include.nr_comms +
 			 c.include.nr_cgroups, 0);
 	assert_int_equal(c.exclude.nr_pids + c.exclude.nr_comms +
@@ -840,8 +845,8 @@ static void test_err_contradictions(void **state)
 			 NAME ":3: [nodes] fast: node 2 is also in the slow set (line 2)");
 	expect_one_error("[nodes]\nfast = 2\nslow = 1-3\n",
 			 NAME ":3: [nodes] slow: node 2 is also the fast node (line 2)");
-	expect_one_error("[sources]\nprivate_node = off\n\nsoft_dirty = off\n",
-			 NAME ":4: [sources] soft_dirty: both sources are off");
+	expect_one_error("[sources]\nprivate_node = off\n\nsoft_dirty = off\nnuma_hint = off\n",
+			 NAME ":5: [sources] numa_hint: every source is off");
 	expect_one_error("[scope]\ninclude_pids = 5 6\nexclude_pids = 7,6\n",
 			 NAME ":3: [scope] exclude_pids: pid 6 is also in include_pids (line 2)");
 	expect_one_error("[scope]\nexclude_pids = 6\ninclude_pids = 6\n",
@@ -858,10 +863,15 @@ static void test_err_contradictions(void **state)
 			 NAME ":4: [sources] rearm_interval_ms: 5000 is larger than [hotness] window_ms = 1000 (line 2)");
 	/* defaults threshold 2, decay 0.5: scores converge to 4 */
 	expect_one_error("[hotness]\npromote_score = 4\n",
-			 NAME ":2: [hotness] promote_score: promote_score = 4 can never be reached: a folio reported in every window converges to threshold / (1 - decay) = 2 / (1 - 0.5) = 4 (threshold: default, decay: default)");
+			 NAME ":2: [hotness] promote_score: promote_score = 4 can never be reached: a folio reported in every window converges to threshold x write_weight / (1 - decay) = 2 x 1 / (1 - 0.5) = 4 (threshold: default, decay: default, write_weight: default)");
 	/* reported at the later of the keys that make the bound */
 	expect_one_error("[hotness]\npromote_score = 3\ndecay = 0.25\nthreshold = 1\n",
-			 NAME ":4: [hotness] threshold: promote_score = 3 can never be reached: a folio reported in every window converges to threshold / (1 - decay) = 1 / (1 - 0.25) = 1.33333 (threshold: line 4, decay: line 3)");
+			 NAME ":4: [hotness] threshold: promote_score = 3 can never be reached: a folio reported in every window converges to threshold x write_weight / (1 - decay) = 1 x 1 / (1 - 0.25) = 1.33333 (threshold: line 4, decay: line 3, write_weight: default)");
+	/* the heavier kind of access makes the bound */
+	expect_one_error("[hotness]\nread_weight = 3\npromote_score = 12\n",
+			 NAME ":3: [hotness] promote_score: promote_score = 12 can never be reached: a folio reported in every window converges to threshold x read_weight / (1 - decay) = 2 x 3 / (1 - 0.5) = 12 (threshold: default, decay: default, read_weight: line 2)");
+	expect_one_error("[hotness]\nwrite_weight = 0\nread_weight = 0\n",
+			 NAME ":3: [hotness] read_weight: read_weight and write_weight are both 0: no access would count");
 }
 
 /*

@@ -35,6 +35,8 @@
 #include "os/numa_nodes.h"
 #include "pipeline/pipeline.h"
 #include "os/procfs.h"
+#include "os/movers.h"
+#include "os/owned.h"
 
 #define PAGE		4096ULL
 #define T0		100000ULL	/* ms: any start time works */
@@ -102,6 +104,8 @@ struct world {
 	pid_t tracked[MAX_PROCS];
 	size_t nr_tracked;
 	unsigned int clear_soft_dirty;
+	unsigned int owned_opens, owned_closes, owned_sets;
+	struct movers_seen movers;
 
 	unsigned int warnings;
 	char last_warning[1024];
@@ -154,7 +158,7 @@ void probe_kernel(struct kernel_features *f)
 }
 
 int collector_open(const struct tierd_config *cfg,
-		   const struct kernel_features *f,
+		   const struct kernel_features *f, struct owned *owned,
 		   collector_event_fn fn, void *fn_ctx,
 		   struct collector **out, char *err, size_t errlen)
 {
@@ -169,6 +173,9 @@ int collector_open(const struct tierd_config *cfg,
 	c->active[TIERD_SRC_SOFT_DIRTY] =
 		cfg->src_soft_dirty != TIERD_OFF && f->soft_dirty &&
 		f->page_fault_user_tp;
+	c->active[TIERD_SRC_NUMA_HINT] =
+		cfg->src_numa_hint != TIERD_OFF && f->hint_hook &&
+		f->lower_tier && owned;
 	W->opens++;
 	W->live = c;
 	*out = c;
@@ -186,7 +193,10 @@ void collector_close(struct collector *c)
 int collector_ring_fd(const struct collector *c)
 {
 	/* never polled by pipeline.c, only compared with -1 */
-	return c->active[0] || c->active[1] ? 1000 : -1;
+	for (int s = 0; s < TIERD_SRC_NR; s++)
+		if (c->active[s])
+			return 1000;
+	return -1;
 }
 
 int collector_consume(struct collector *c)
@@ -226,7 +236,8 @@ void collector_tracking(const struct collector *c, bool *slow_users,
 			bool *whole_scope)
 {
 	*whole_scope = c->active[TIERD_SRC_PRIVATE_NODE];
-	*slow_users = c->active[TIERD_SRC_SOFT_DIRTY];
+	*slow_users = c->active[TIERD_SRC_SOFT_DIRTY] ||
+		      c->active[TIERD_SRC_NUMA_HINT];
 }
 
 bool collector_needs_reopen(const struct tierd_config *old,
@@ -234,7 +245,56 @@ bool collector_needs_reopen(const struct tierd_config *old,
 {
 	return old->src_private_node != new->src_private_node ||
 	       old->src_soft_dirty != new->src_soft_dirty ||
+	       old->src_numa_hint != new->src_numa_hint ||
 	       old->kernel_map_folios != new->kernel_map_folios;
+}
+
+/*
+ * The settings record and the movers check: the record is a token (no
+ * source here changes settings), the check sees what the test set.
+ */
+struct owned {
+	int unused;
+};
+
+int owned_open(const char *path, const char *sysctl_root, struct owned **out,
+	       pid_t *holder, char *err, size_t errlen)
+{
+	*out = calloc(1, sizeof(**out));
+	*holder = 0;
+	W->owned_opens++;
+	return *out ? 0 : -ENOMEM;
+}
+
+void owned_close(struct owned *o)
+{
+	W->owned_closes++;
+	free(o);
+}
+
+void owned_restore(struct owned *o, const char *owner)
+{
+}
+
+int owned_sysctl_get(const struct owned *o, const char *name, long *value)
+{
+	return -ENOENT;
+}
+
+int owned_sysctl_set(struct owned *o, const char *owner, const char *name,
+		     long value, char *err, size_t errlen)
+{
+	W->owned_sets++;
+	return 0;
+}
+
+void movers_detect(const struct owned *o, const char *damon_admin,
+		   struct movers_seen *s)
+{
+	pid_t other = s->other_tierd;
+
+	*s = W->movers;
+	s->other_tierd = other;
 }
 
 /* The soft-dirty source re-arms (clear_refs) every slow user it is handed. */
@@ -441,7 +501,7 @@ static void inject(pid_t tgid, uint64_t addr, uint32_t faults)
 	W->pending[W->nr_pending++] = (struct tierd_event){
 		.ts_ns = 1, .addr = addr, .tgid = (uint32_t)tgid,
 		.faults = faults, .nid = 1,
-		.source = TIERD_SRC_PRIVATE_NODE, .handled = 1,
+		.source = TIERD_SRC_PRIVATE_NODE, .handled = 1, .on_slow = 1,
 	};
 }
 
@@ -449,6 +509,8 @@ static void inject(pid_t tgid, uint64_t addr, uint32_t faults)
 static void base_config(struct tierd_config *cfg)
 {
 	tierd_config_defaults(cfg);
+	/* the scenarios below count records of 1 and 2 faults against 2 */
+	cfg->promote_score = 2.0;
 	cfg->rate_limit_mbps = 0;
 	cfg->table_max_folios = 65536;
 }
