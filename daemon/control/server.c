@@ -39,9 +39,7 @@ struct control_client {
 	int fd;
 	sd_event_source *io;
 	sd_event_source *timer;
-	pid_t pid;
-	uid_t uid;
-	enum ctl_access access;
+	struct ctl_sender peer;
 };
 
 struct control_server {
@@ -49,14 +47,16 @@ struct control_server {
 	int fd;
 	sd_event_source *listen_src;
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	char group[TIERD_GROUP_LEN];	/* stats_group as configured */
 	bool have_group;
 	gid_t gid;
-	control_handler_fn handler;
-	void *handler_ctx;
-	struct control_counters *counters;
+	struct ctl_service *svc;
 	unsigned int nr_clients;
 	struct control_client *clients;
 	char *reply;			/* CTL_REPLY_MAX bytes, one reply at a time */
+	/* The server this one replaced, closed from retire_src. */
+	struct control_server *retired;
+	sd_event_source *retire_src;
 };
 
 int control_resolve_group(const char *group, bool *have_group, gid_t *gid,
@@ -196,64 +196,6 @@ static int send_reply(int fd, const struct strbuf *sb)
 	return 0;
 }
 
-static void count_error(struct control_server *srv)
-{
-	srv->counters->errors++;
-}
-
-/* Returns true if the client must be closed after the reply. */
-static bool handle_request(struct control_client *c, const char *msg,
-			   size_t len, bool truncated, struct strbuf *sb)
-{
-	struct control_server *srv = c->srv;
-	struct ctl_request req;
-	char err[256];
-	int r;
-
-	srv->counters->requests++;
-	if (truncated) {
-		ctl_reply_error(sb, "request too large (max %d bytes)",
-				CTL_REQUEST_MAX);
-		count_error(srv);
-		return true;
-	}
-	r = ctl_parse(msg, len, &req, err, sizeof(err));
-	if (r < 0) {
-		log_debug("control: pid %d uid %u: %s", (int)c->pid,
-			  (unsigned int)c->uid, err);
-		ctl_reply_error(sb, "%s", err);
-		count_error(srv);
-		return r == -EMSGSIZE;
-	}
-	if (!ctl_allowed(c->access, req.verb)) {
-		log_notice("control: pid %d uid %u denied '%s'", (int)c->pid,
-			   (unsigned int)c->uid, ctl_verb_name(req.verb));
-		if (c->access == CTL_ACCESS_READ)
-			ctl_reply_error(sb, "permission denied: '%s' needs "
-					"root", ctl_verb_name(req.verb));
-		else
-			ctl_reply_error(sb, "permission denied: needs root%s",
-					srv->have_group ?
-					" or the stats group" : "");
-		count_error(srv);
-		return false;
-	}
-	if (ctl_verb_mutating(req.verb))
-		log_info("control: '%s' requested by pid %d uid %u",
-			 ctl_verb_name(req.verb), (int)c->pid,
-			 (unsigned int)c->uid);
-	ctl_reply_ok(sb);
-	r = srv->handler(srv->handler_ctx, &req, sb);
-	if (!r && sb->err) {
-		ctl_reply_error(sb, "reply too large (max %d bytes)",
-				CTL_REPLY_MAX);
-		r = -ENOSPC;
-	}
-	if (r < 0)
-		count_error(srv);
-	return false;
-}
-
 static int arm_idle(struct control_client *c)
 {
 	uint64_t now;
@@ -277,6 +219,7 @@ static int on_client_io(sd_event_source *s, int fd, uint32_t revents,
 	char msg[CTL_REQUEST_MAX + 1];
 	struct iovec iov = { .iov_base = msg, .iov_len = sizeof(msg) };
 	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+	struct ctl_message m;
 	struct strbuf sb;
 	bool close_after;
 	ssize_t n;
@@ -290,7 +233,7 @@ static int on_client_io(sd_event_source *s, int fd, uint32_t revents,
 	if (n < 0) {
 		if (errno == EAGAIN || errno == EINTR)
 			return 0;
-		log_debug("control: pid %d: recv: %m", (int)c->pid);
+		log_debug("control: pid %d: recv: %m", (int)c->peer.pid);
 		client_free(c);
 		return 0;
 	}
@@ -300,13 +243,16 @@ static int on_client_io(sd_event_source *s, int fd, uint32_t revents,
 		return 0;
 	}
 	sb_init(&sb, srv->reply, CTL_REPLY_MAX);
-	close_after = handle_request(c, msg, (size_t)n,
-				     (mh.msg_flags & MSG_TRUNC) ||
-				     (size_t)n > CTL_REQUEST_MAX, &sb);
+	m = (struct ctl_message){
+		.data = msg,
+		.len = (size_t)n,
+		.truncated = mh.msg_flags & MSG_TRUNC,
+	};
+	close_after = ctl_handle(srv->svc, &c->peer, srv->have_group, &m, &sb);
 	r = send_reply(fd, &sb);
 	if (r < 0) {
 		log_debug("control: pid %d: dropping client, reply of %zu "
-			  "bytes not sent: %s", (int)c->pid, sb.len,
+			  "bytes not sent: %s", (int)c->peer.pid, sb.len,
 			  strerror(-r));
 		client_free(c);
 		return 0;
@@ -320,7 +266,7 @@ static int on_client_idle(sd_event_source *s, uint64_t usec, void *userdata)
 {
 	struct control_client *c = userdata;
 
-	log_debug("control: pid %d idle for %d ms, disconnecting", (int)c->pid,
+	log_debug("control: pid %d idle for %d ms, disconnecting", (int)c->peer.pid,
 		  CONTROL_IDLE_TIMEOUT_MS);
 	client_free(c);
 	return 0;
@@ -356,9 +302,12 @@ static int peer_access(struct control_server *srv, int fd,
 	peer.gid = cred.gid;
 	peer.groups = groups;
 	peer.nr_groups = len / sizeof(gid_t);
-	c->pid = cred.pid;
-	c->uid = cred.uid;
-	c->access = ctl_peer_access(&peer, srv->have_group, srv->gid);
+	c->peer = (struct ctl_sender){
+		.pid = cred.pid,
+		.uid = cred.uid,
+		.gid = cred.gid,
+		.access = ctl_peer_access(&peer, srv->have_group, srv->gid),
+	};
 out:
 	if (groups != small)
 		free(groups);
@@ -373,8 +322,8 @@ static void refuse_busy(struct control_server *srv, int fd)
 	sb_init(&sb, buf, sizeof(buf));
 	ctl_reply_error(&sb, "busy: %d clients connected, try again",
 			CONTROL_MAX_CLIENTS);
-	srv->counters->requests++;
-	count_error(srv);
+	srv->svc->counters.requests++;
+	srv->svc->counters.errors++;
 	(void)send_reply(fd, &sb);
 	/*
 	 * Closing with the client's request still unread would make the
@@ -424,7 +373,7 @@ static int client_add(struct control_server *srv, int fd)
 	if (r < 0)
 		goto fail;
 	log_debug("control: client pid %d uid %u connected (access %d)",
-		  (int)c->pid, (unsigned int)c->uid, c->access);
+		  (int)c->peer.pid, (unsigned int)c->peer.uid, c->peer.access);
 	return 0;
 fail:
 	client_free(c);
@@ -480,9 +429,8 @@ static int apply_owner(const char *path, bool have_group, gid_t gid,
 }
 
 int control_server_open(sd_event *event, const char *path, const char *group,
-			control_handler_fn fn, void *fn_ctx,
-			struct control_counters *counters,
-			struct control_server **out, char *err, size_t errlen)
+			struct ctl_service *svc, struct control_server **out,
+			char *err, size_t errlen)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	struct control_server *srv;
@@ -507,10 +455,9 @@ int control_server_open(sd_event *event, const char *path, const char *group,
 	}
 	srv->fd = -1;
 	srv->event = sd_event_ref(event);
-	srv->handler = fn;
-	srv->handler_ctx = fn_ctx;
-	srv->counters = counters;
+	srv->svc = svc;
 	snprintf(srv->path, sizeof(srv->path), "%s", path);
+	snprintf(srv->group, sizeof(srv->group), "%s", group);
 	srv->reply = malloc(CTL_REPLY_MAX);
 	if (!srv->reply) {
 		snprintf(err, errlen, "out of memory");
@@ -572,10 +519,43 @@ fail:
 	return r;
 }
 
+static int on_retire(sd_event_source *s, void *userdata)
+{
+	struct control_server *srv = userdata;
+
+	control_server_close(srv->retired);
+	srv->retired = NULL;
+	srv->retire_src = sd_event_source_disable_unref(srv->retire_src);
+	return 0;
+}
+
+/*
+ * @srv replaces @old (a reload moved the socket).  @old may be serving the
+ * client that asked for the reload, so it is closed after the current
+ * event dispatch, not from under it; at the latest with @srv.
+ */
+static void take_over(struct control_server *srv, struct control_server *old)
+{
+	int r;
+
+	if (srv->retired)
+		on_retire(NULL, srv);
+	srv->retired = old;
+	r = sd_event_add_defer(srv->event, &srv->retire_src, on_retire, srv);
+	if (r >= 0)
+		r = sd_event_source_set_priority(srv->retire_src,
+						 SD_EVENT_PRIORITY_IMPORTANT);
+	if (r < 0)
+		log_warn("cannot schedule closing of the old control socket "
+			 "%s (closed at exit): %s", old->path, strerror(-r));
+}
+
 void control_server_close(struct control_server *srv)
 {
 	if (!srv)
 		return;
+	if (srv->retired)
+		on_retire(NULL, srv);
 	while (srv->clients)
 		client_free(srv->clients);
 	sd_event_source_disable_unref(srv->listen_src);
@@ -587,17 +567,50 @@ void control_server_close(struct control_server *srv)
 	free(srv);
 }
 
-int control_server_set_group(struct control_server *srv, bool have_group,
-			     gid_t gid, char *err, size_t errlen)
+int control_server_prepare(struct control_server *srv, const char *path,
+			   const char *group, struct control_change *chg,
+			   char *err, size_t errlen)
 {
+	*chg = (struct control_change){ 0 };
+	if (strcmp(path, srv->path))
+		return control_server_open(srv->event, path, group, srv->svc,
+					   &chg->moved, err, errlen);
+	if (!strcmp(group, srv->group))
+		return 0;
+	chg->regroup = true;
+	snprintf(chg->group, sizeof(chg->group), "%s", group);
+	return control_resolve_group(group, &chg->have_group, &chg->gid, err,
+				     errlen);
+}
+
+int control_server_apply(struct control_server **srv,
+			 struct control_change *chg, char *err, size_t errlen)
+{
+	struct control_server *cur = *srv;
 	int r;
 
-	r = apply_owner(srv->path, have_group, gid, err, errlen);
+	if (chg->moved) {
+		take_over(chg->moved, cur);
+		*srv = chg->moved;
+		chg->moved = NULL;
+		log_info("control socket moved to %s", (*srv)->path);
+		return 0;
+	}
+	if (!chg->regroup)
+		return 0;
+	r = apply_owner(cur->path, chg->have_group, chg->gid, err, errlen);
 	if (r < 0)
 		return r;
-	srv->have_group = have_group;
-	srv->gid = gid;
+	cur->have_group = chg->have_group;
+	cur->gid = chg->gid;
+	memcpy(cur->group, chg->group, sizeof(cur->group));
 	return 0;
+}
+
+void control_server_discard(struct control_change *chg)
+{
+	control_server_close(chg->moved);
+	chg->moved = NULL;
 }
 
 const char *control_server_path(const struct control_server *srv)
