@@ -134,6 +134,7 @@ int ctl_parse(const char *msg, size_t len, struct ctl_request *req,
 	}
 
 	memset(req, 0, sizeof(*req));
+	req->fd = -1;
 	req->verb = v;
 	takes = verbs[v].takes;
 	while ((tok = strtok_r(NULL, " \t", &save))) {

@@ -67,6 +67,11 @@ struct ctl_request {
 	enum ctl_verb verb;
 	bool json;		/* "json" argument (stats, status, folios) */
 	pid_t pid;		/* folios PID, 0 = all */
+	/* Not from the text: ctl_handle() fills them from the connection. */
+	pid_t peer_pid;
+	uid_t peer_uid;
+	gid_t peer_gid;
+	int fd;			/* descriptor that came with it, or -1 */
 };
 
 /* What a connected peer may do, decided once from its credentials. */
@@ -98,8 +103,9 @@ void ctl_verb_usage(enum ctl_verb v, char *buf, size_t len);
 int ctl_parse_pid(const char *s, pid_t *pid);
 
 /*
- * Parse one request of @len bytes (not NUL-terminated).  Returns 0, or
- * -EINVAL / -EMSGSIZE with the reason (without "error: ") in @err.
+ * Parse one request of @len bytes (not NUL-terminated); the peer fields
+ * are left 0 and fd -1.  Returns 0, or -EINVAL / -EMSGSIZE with the reason
+ * (without "error: ") in @err.
  */
 int ctl_parse(const char *msg, size_t len, struct ctl_request *req,
 	      char *err, size_t errlen);

@@ -28,13 +28,18 @@ struct ctl_message {
 	const char *data;
 	size_t len;
 	bool truncated;		/* MSG_TRUNC: longer than CTL_REQUEST_MAX */
+	bool ctrunc;		/* MSG_CTRUNC: the kernel dropped control data */
+	int fd;			/* the first SCM_RIGHTS descriptor, or -1 */
+	unsigned int nr_fds;	/* descriptors received, @fd included */
 };
 
 /*
  * Answer @msg from @from into @reply (room for CTL_REPLY_MAX bytes).
  * @have_group says whether a stats_group is configured (for the wording
- * of a refusal).  Returns true when the connection must be closed after
- * the reply is sent.
+ * of a refusal).  A descriptor reaches the dispatch only with a verb that
+ * takes one (CTL_TAKES_FD); ctl_handle never closes it: the caller closes
+ * msg->fd (and any others it received) afterwards, whatever the reply.
+ * Returns true when the connection must be closed after the reply.
  */
 bool ctl_handle(struct ctl_service *svc, const struct ctl_sender *from,
 		bool have_group, const struct ctl_message *msg,

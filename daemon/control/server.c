@@ -14,6 +14,11 @@
  * may block on LDAP) inside the event loop; it also reflects the groups the
  * process really holds, not what the user database says.
  *
+ * A request may come with one descriptor (SCM_RIGHTS): recvmsg() has room
+ * for one, with MSG_CMSG_CLOEXEC; what the kernel had to drop shows as
+ * MSG_CTRUNC.  Every descriptor received is closed here after the reply is
+ * built, on every path; whether a verb may take one is request.c's call.
+ *
  * Nothing here ever blocks the loop: sockets are non-blocking, a client
  * that cannot take its reply at once is dropped, an idle client is dropped
  * after CONTROL_IDLE_TIMEOUT_MS.
@@ -211,15 +216,49 @@ static int arm_idle(struct control_client *c)
 	return sd_event_source_set_enabled(c->timer, SD_EVENT_ONESHOT);
 }
 
+/*
+ * Descriptors arrive installed in our table: each one is ours to close.
+ * The first is kept for the request, the rest closed at once; the request
+ * handling only needs their number.
+ */
+static void take_fds(struct msghdr *mh, struct ctl_message *m)
+{
+	struct cmsghdr *cm;
+	size_t i, n;
+	int fd;
+
+	for (cm = CMSG_FIRSTHDR(mh); cm; cm = CMSG_NXTHDR(mh, cm)) {
+		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
+			continue;
+		n = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (i = 0; i < n; i++) {
+			memcpy(&fd, CMSG_DATA(cm) + i * sizeof(int), sizeof(fd));
+			m->nr_fds++;
+			if (m->fd < 0)
+				m->fd = fd;
+			else
+				close(fd);
+		}
+	}
+}
+
 static int on_client_io(sd_event_source *s, int fd, uint32_t revents,
 			void *userdata)
 {
 	struct control_client *c = userdata;
 	struct control_server *srv = c->srv;
 	char msg[CTL_REQUEST_MAX + 1];
+	/* Room for one descriptor: the kernel drops more and says MSG_CTRUNC. */
+	union {
+		struct cmsghdr align;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} cbuf;
 	struct iovec iov = { .iov_base = msg, .iov_len = sizeof(msg) };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
-	struct ctl_message m;
+	struct msghdr mh = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = cbuf.buf, .msg_controllen = sizeof(cbuf.buf),
+	};
+	struct ctl_message m = { .data = msg, .fd = -1 };
 	struct strbuf sb;
 	bool close_after;
 	ssize_t n;
@@ -229,7 +268,7 @@ static int on_client_io(sd_event_source *s, int fd, uint32_t revents,
 		client_free(c);		/* EPOLLHUP / EPOLLERR, nothing to read */
 		return 0;
 	}
-	n = recvmsg(fd, &mh, MSG_DONTWAIT);
+	n = recvmsg(fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
 	if (n < 0) {
 		if (errno == EAGAIN || errno == EINTR)
 			return 0;
@@ -237,18 +276,21 @@ static int on_client_io(sd_event_source *s, int fd, uint32_t revents,
 		client_free(c);
 		return 0;
 	}
+	take_fds(&mh, &m);
 	/* 0 is end of stream (an empty seqpacket message reads the same). */
 	if (n == 0) {
+		if (m.fd >= 0)
+			close(m.fd);
 		client_free(c);
 		return 0;
 	}
+	m.len = (size_t)n;
+	m.truncated = mh.msg_flags & MSG_TRUNC;
+	m.ctrunc = mh.msg_flags & MSG_CTRUNC;
 	sb_init(&sb, srv->reply, CTL_REPLY_MAX);
-	m = (struct ctl_message){
-		.data = msg,
-		.len = (size_t)n,
-		.truncated = mh.msg_flags & MSG_TRUNC,
-	};
 	close_after = ctl_handle(srv->svc, &c->peer, srv->have_group, &m, &sb);
+	if (m.fd >= 0)
+		close(m.fd);
 	r = send_reply(fd, &sb);
 	if (r < 0) {
 		log_debug("control: pid %d: dropping client, reply of %zu "
