@@ -376,16 +376,20 @@ static void refuse_busy(struct control_server *srv, int fd)
 	close(fd);
 }
 
-static int client_add(struct control_server *srv, int fd)
+/* Returns 0, or -errno with what failed in @err; @fd is closed then. */
+static int client_add(struct control_server *srv, int fd, char *err,
+		      size_t errlen)
 {
 	/* Room for the largest reply, so a reply is never partially queued. */
 	int sndbuf = 2 * CTL_REPLY_MAX;
 	struct control_client *c;
+	const char *what;
 	int r;
 
 	c = calloc(1, sizeof(*c));
 	if (!c) {
 		close(fd);
+		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
 	c->srv = srv;
@@ -396,17 +400,17 @@ static int client_add(struct control_server *srv, int fd)
 	srv->clients = c;
 	srv->nr_clients++;
 
+	what = "cannot read peer credentials";
 	r = peer_access(srv, fd, c);
-	if (r < 0) {
-		log_warn("control: cannot read peer credentials: %s",
-			 strerror(-r));
+	if (r < 0)
 		goto fail;
-	}
 	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf)) < 0)
 		log_debug("control: SO_SNDBUF: %m");
+	what = "cannot watch the client";
 	r = sd_event_add_io(srv->event, &c->io, fd, EPOLLIN, on_client_io, c);
 	if (r < 0)
 		goto fail;
+	what = "cannot add the idle timer";
 	r = sd_event_add_time(srv->event, &c->timer, CLOCK_MONOTONIC, 0, 0,
 			      on_client_idle, c);
 	if (r < 0)
@@ -418,6 +422,7 @@ static int client_add(struct control_server *srv, int fd)
 		  (int)c->peer.pid, (unsigned int)c->peer.uid, c->peer.access);
 	return 0;
 fail:
+	snprintf(err, errlen, "%s: %s", what, strerror(-r));
 	client_free(c);
 	return r;
 }
@@ -427,6 +432,7 @@ static int on_accept(sd_event_source *s, int fd, uint32_t revents,
 {
 	struct control_server *srv = userdata;
 	unsigned int i;
+	char err[256];
 	int cfd, r;
 
 	/* A bounded batch per wakeup keeps a connect flood from starving ticks. */
@@ -443,10 +449,10 @@ static int on_accept(sd_event_source *s, int fd, uint32_t revents,
 			refuse_busy(srv, cfd);
 			continue;
 		}
-		r = client_add(srv, cfd);
+		r = client_add(srv, cfd, err, sizeof(err));
 		if (r < 0)
-			log_warn("control: cannot set up client: %s",
-				 strerror(-r));
+			log_warn("control: cannot set up a client on %s: %s",
+				 srv->path, err);
 	}
 	return 0;
 }
