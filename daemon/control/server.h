@@ -23,13 +23,6 @@
 struct control_server;
 
 /*
- * Resolve @group ("" = none: root only) to a gid.  Returns 0, or -ENOENT
- * with the reason in @err.
- */
-int control_resolve_group(const char *group, bool *have_group, gid_t *gid,
-			  char *err, size_t errlen);
-
-/*
  * Listen on @path (parent directories created 0755, a stale socket nobody
  * listens on replaced, mode 0660, group @group) and answer every request
  * through @svc, which must outlive the server.  Fails with the reason in
