@@ -293,7 +293,7 @@ static int on_hup(sd_event_source *s, const struct signalfd_siginfo *si,
 		  void *userdata)
 {
 	struct tierd_ctx *ctx = userdata;
-	const struct ctl_request req = { .verb = CTL_RELOAD };
+	const struct ctl_request req = { .verb = CTL_RELOAD, .fd = -1 };
 	char buf[1024];
 	struct strbuf reply;
 
