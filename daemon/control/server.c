@@ -489,8 +489,3 @@ void control_server_discard(struct control_change *chg)
 	control_server_close(chg->moved);
 	chg->moved = NULL;
 }
-
-const char *control_server_path(const struct control_server *srv)
-{
-	return srv->path;
-}

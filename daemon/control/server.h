@@ -61,6 +61,4 @@ int control_server_apply(struct control_server **srv,
 			 struct control_change *chg, char *err, size_t errlen);
 void control_server_discard(struct control_change *chg);
 
-const char *control_server_path(const struct control_server *srv);
-
 #endif /* TIERD_CONTROL_H */
