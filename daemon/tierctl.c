@@ -8,7 +8,6 @@
  */
 #include <errno.h>
 #include <getopt.h>
-#include <limits.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdarg.h>
@@ -25,45 +24,42 @@
 
 enum { EXIT_ERROR_REPLY = 1, EXIT_USAGE = 2, EXIT_NO_DAEMON = 3 };
 
-static const struct {
-	const char *name;
-	bool json;		/* accepts --json */
-	bool pid;		/* accepts a PID argument */
-} commands[] = {
-	{ "stats", true, false },
-	{ "status", true, false },
-	{ "config", false, false },
-	{ "pause", false, false },
-	{ "resume", false, false },
-	{ "reload", false, false },
-	{ "metrics", false, false },
-	{ "folios", true, true },
-	{ "help", false, false },
-};
-
+/* The commands are the protocol's requests: control_proto.h CTL_VERBS. */
 static void usage(FILE *f)
 {
+	const struct ctl_verb_info *vi;
+	const char *sep = "";
+	char cmd[64];
+	unsigned int v;
+
 	fprintf(f,
 		"Usage: tierctl [--socket PATH] [--json] [--timeout SEC] COMMAND\n"
 		"Query and control tierd.\n\n"
-		"Commands:\n"
-		"  stats          counters of every stage (--json for JSON)\n"
-		"  status         summary and fault sources (--json for JSON)\n"
-		"  config         the configuration in force\n"
-		"  metrics        counters in Prometheus text format\n"
-		"  folios [PID]   hottest tracked folios (--json for JSON)\n"
-		"  pause          stop promoting (root)\n"
-		"  resume         resume promoting (root)\n"
-		"  reload         re-read the configuration file (root)\n"
-		"  help           requests the daemon understands\n\n"
-		"Options:\n"
+		"Commands:\n");
+	for (v = 0; v < CTL_VERB_NR; v++) {
+		vi = ctl_verb_info(v);
+		snprintf(cmd, sizeof(cmd), "%s%s", vi->name,
+			 vi->takes & CTL_TAKES_PID ? " [PID]" : "");
+		fprintf(f, "  %-14s %s%s%s\n", cmd, vi->help,
+			vi->takes & CTL_TAKES_JSON ? " (--json)" : "",
+			vi->mutating ? "; root only" : "");
+	}
+	fprintf(f,
+		"\nOptions:\n"
 		"  -s, --socket PATH   control socket (default %s)\n"
-		"  -j, --json          JSON output (stats, status, folios)\n"
+		"  -j, --json          JSON output (", TIERD_DEFAULT_SOCKET);
+	for (v = 0; v < CTL_VERB_NR; v++) {
+		vi = ctl_verb_info(v);
+		if (vi->takes & CTL_TAKES_JSON) {
+			fprintf(f, "%s%s", sep, vi->name);
+			sep = ", ";
+		}
+	}
+	fprintf(f, ")\n"
 		"  -t, --timeout SEC   give up after SEC seconds (default 5)\n"
 		"  -h, --help          print this help\n\n"
 		"Exit status: 0 ok, 1 tierd replied with an error, 2 usage error,\n"
-		"3 cannot connect to tierd or no reply in time.\n",
-		TIERD_DEFAULT_SOCKET);
+		"3 cannot connect to tierd or no reply in time.\n");
 }
 
 __attribute__((format(printf, 1, 2)))
@@ -91,18 +87,6 @@ static int parse_timeout(const char *s, struct timeval *tv)
 	tv->tv_sec = (time_t)v;
 	tv->tv_usec = (suseconds_t)((v - (double)tv->tv_sec) * 1e6);
 	return 0;
-}
-
-static bool valid_pid(const char *s)
-{
-	char *end;
-	long v;
-
-	if (*s < '0' || *s > '9')
-		return false;
-	errno = 0;
-	v = strtol(s, &end, 10);
-	return !errno && !*end && v > 0 && v <= INT_MAX;
 }
 
 /* Send @req, print the reply; returns the exit code. */
@@ -207,9 +191,10 @@ int main(int argc, char **argv)
 	const char *path = TIERD_DEFAULT_SOCKET, *timeout_s = "5";
 	struct timeval tv = { .tv_sec = 5 };
 	char req[CTL_REQUEST_MAX];
+	const struct ctl_verb_info *vi;
 	bool json = false;
-	unsigned int i;
-	int c;
+	pid_t pid;
+	int c, v;
 
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":s:jt:h", opts, NULL)) != -1) {
@@ -245,21 +230,20 @@ int main(int argc, char **argv)
 	}
 	if (optind >= argc)
 		return usage_error("%s", "missing command");
-	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		if (!strcmp(argv[optind], commands[i].name))
-			break;
-	if (i == sizeof(commands) / sizeof(commands[0]))
+	v = ctl_verb_lookup(argv[optind]);
+	if (v < 0)
 		return usage_error("unknown command '%s'", argv[optind]);
-	if (json && !commands[i].json)
+	vi = ctl_verb_info(v);
+	if (json && !(vi->takes & CTL_TAKES_JSON))
 		return usage_error("--json is not supported by '%s'",
-				   commands[i].name);
+				   vi->name);
 	if (strlen(path) >= sizeof(((struct sockaddr_un *)0)->sun_path))
 		return usage_error("--socket: path '%s' is too long", path);
 
-	snprintf(req, sizeof(req), "%s", commands[i].name);
+	snprintf(req, sizeof(req), "%s", vi->name);
 	optind++;
-	if (commands[i].pid && optind < argc) {
-		if (!valid_pid(argv[optind]))
+	if ((vi->takes & CTL_TAKES_PID) && optind < argc) {
+		if (ctl_parse_pid(argv[optind], &pid) < 0)
 			return usage_error("'%s' is not a process id",
 					   argv[optind]);
 		snprintf(req + strlen(req), sizeof(req) - strlen(req), " %s",

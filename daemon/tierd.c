@@ -25,12 +25,12 @@
 #include <systemd/sd-event.h>
 
 #include "config/config.h"
+#include "control/dispatch.h"
 #include "control/server.h"
 #include "lib/log.h"
+#include "lib/strbuf.h"
 #include "pipeline/pipeline.h"
-#include "stats/stats_render.h"
 
-#define TIERD_FOLIOS_MAX 100
 /* sd-event's default timer slack is 250 ms, longer than a short tick. */
 #define TIERD_TICK_ACCURACY_USEC 1000
 
@@ -48,19 +48,12 @@ struct tierd_ctx {
 	struct pipeline *pipe;
 
 	struct control_server *ctl;
-	/* Replaced by a reload; closed once the current dispatch is done. */
-	struct control_server *retired_ctl;
-	sd_event_source *retire_src;
-	struct control_counters ctl_counters;
+	/* What the control requests do: the ops below, over this ctx. */
+	struct ctl_service svc;
 
 	uint64_t start_ms;
 	uint64_t reloads;
 	uint64_t reload_failures;
-
-	/* Scratch for replies, kept here to stay off the stack. */
-	struct tierd_stats stats;
-	struct folio_info folios[TIERD_FOLIOS_MAX];
-	char text[64 * 1024];
 };
 
 static uint64_t now_ms(struct tierd_ctx *ctx)
@@ -76,17 +69,24 @@ static uint64_t now_ms(struct tierd_ctx *ctx)
 	return usec / 1000;
 }
 
-static void log_config_errors(const struct tierd_config_errors *errs, int r,
-			      const char *path)
+/*
+ * What tierd_config_load() found wrong, one line per problem: the form the
+ * log, a reload's reason and --check-config all show.
+ */
+static void config_errors_text(const struct tierd_config_errors *errs, int r,
+			       const char *path, char *buf, size_t len)
 {
+	struct strbuf sb;
 	unsigned int i;
 
+	sb_init(&sb, buf, len);
 	for (i = 0; i < errs->nr && i < 32; i++)
-		log_err("%s", errs->err[i].text);
+		sb_printf(&sb, "%s%s", i ? "\n" : "", errs->err[i].text);
 	if (errs->dropped)
-		log_err("%s: ... and %u more errors", path, errs->dropped);
+		sb_printf(&sb, "\n%s: ... and %u more errors", path,
+			  errs->dropped);
 	if (!errs->nr)
-		log_err("%s: %s", path, strerror(-r));
+		sb_printf(&sb, "%s: %s", path, strerror(-r));
 }
 
 static void notify_ready(struct tierd_ctx *ctx)
@@ -156,53 +156,17 @@ static int on_tick(sd_event_source *s, uint64_t usec, void *userdata)
 
 /* ---- reload ---- */
 
-static int on_retire(sd_event_source *s, void *userdata)
-{
-	struct tierd_ctx *ctx = userdata;
-
-	control_server_close(ctx->retired_ctl);
-	ctx->retired_ctl = NULL;
-	ctx->retire_src = sd_event_source_disable_unref(ctx->retire_src);
-	return 0;
-}
-
-/*
- * The old socket may be the one whose client asked for the reload, so it is
- * closed from a defer source after this dispatch, not from under it.
- */
-static void retire_control_server(struct tierd_ctx *ctx,
-				  struct control_server *old)
-{
-	int r;
-
-	if (ctx->retired_ctl)
-		on_retire(NULL, ctx);
-	ctx->retired_ctl = old;
-	r = sd_event_add_defer(ctx->event, &ctx->retire_src, on_retire, ctx);
-	if (r >= 0)
-		r = sd_event_source_set_priority(ctx->retire_src,
-						 SD_EVENT_PRIORITY_IMPORTANT);
-	if (r < 0) {
-		/* Cannot defer: leak-free fallback at exit (tierd_ctx_free). */
-		log_warn("cannot schedule closing of the old control socket: "
-			 "%s", strerror(-r));
-	}
-}
-
-static int control_handler(void *ctx, const struct ctl_request *req,
-			   struct strbuf *reply);
-
 /*
  * Re-read the config file and apply it whole, or keep everything as it is.
- * Returns 0 or -errno with the reason in @why.
+ * Returns 0 or -errno with the reason in @why (one line per problem), for
+ * the caller to report: ctl_ops.reload.
  */
-static int tierd_reload(struct tierd_ctx *ctx, char *why, size_t whylen)
+static int tierd_reload(void *userdata, char *why, size_t whylen)
 {
+	struct tierd_ctx *ctx = userdata;
 	struct tierd_config *next = &ctx->next_cfg;
-	struct control_server *new_ctl = NULL;
-	bool socket_changed, group_changed, have_group = false;
+	struct control_change chg;
 	char err[512];
-	gid_t gid = 0;
 	int r;
 
 	sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%llu",
@@ -211,52 +175,30 @@ static int tierd_reload(struct tierd_ctx *ctx, char *why, size_t whylen)
 
 	r = tierd_config_load(ctx->config_path, next, &ctx->errs);
 	if (r < 0) {
-		log_config_errors(&ctx->errs, r, ctx->config_path);
-		snprintf(why, whylen, "%s", ctx->errs.nr ?
-			 ctx->errs.err[0].text : strerror(-r));
+		config_errors_text(&ctx->errs, r, ctx->config_path, why,
+				   whylen);
 		goto fail;
 	}
 
-	socket_changed = strcmp(next->socket_path, ctx->cfg.socket_path);
-	group_changed = strcmp(next->stats_group, ctx->cfg.stats_group);
-	if (socket_changed) {
-		r = control_server_open(ctx->event, next->socket_path,
-					next->stats_group, control_handler,
-					ctx, &ctx->ctl_counters, &new_ctl,
-					err, sizeof(err));
-	} else if (group_changed) {
-		r = control_resolve_group(next->stats_group, &have_group,
-					  &gid, err, sizeof(err));
-	}
+	r = control_server_prepare(ctx->ctl, next->socket_path,
+				   next->stats_group, &chg, err, sizeof(err));
 	if (r < 0) {
-		log_err("%s: [control]: %s", ctx->config_path, err);
 		snprintf(why, whylen, "%s: [control]: %s", ctx->config_path,
 			 err);
 		goto fail;
 	}
-
 	r = pipeline_reconfigure(ctx->pipe, next, err, sizeof(err));
 	if (r < 0) {
-		log_err("%s: %s", ctx->config_path, err);
 		snprintf(why, whylen, "%s: %s", ctx->config_path, err);
-		control_server_close(new_ctl);
+		control_server_discard(&chg);
 		goto fail;
 	}
-
-	if (new_ctl) {
-		retire_control_server(ctx, ctx->ctl);
-		ctx->ctl = new_ctl;
-		log_info("control socket moved to %s", next->socket_path);
-	} else if (group_changed) {
-		r = control_server_set_group(ctx->ctl, have_group, gid, err,
-					     sizeof(err));
-		if (r < 0) {
-			/* The rest applied; say what is really in force. */
-			log_warn("%s; keeping stats_group '%s'", err,
-				 ctx->cfg.stats_group);
-			memcpy(next->stats_group, ctx->cfg.stats_group,
-			       sizeof(next->stats_group));
-		}
+	if (control_server_apply(&ctx->ctl, &chg, err, sizeof(err)) < 0) {
+		/* The rest applied; say what is really in force. */
+		log_warn("%s; keeping stats_group '%s'", err,
+			 ctx->cfg.stats_group);
+		memcpy(next->stats_group, ctx->cfg.stats_group,
+		       sizeof(next->stats_group));
 	}
 	ctx->cfg = *next;
 	ctx->reloads++;
@@ -266,15 +208,15 @@ static int tierd_reload(struct tierd_ctx *ctx, char *why, size_t whylen)
 	return 0;
 fail:
 	ctx->reload_failures++;
-	log_err("reload failed: keeping the running configuration");
 	notify_ready(ctx);
 	return r < 0 ? r : -EINVAL;
 }
 
-/* ---- control requests ---- */
+/* ---- control requests: what struct ctl_ops asks of the daemon ---- */
 
-static void fill_stats(struct tierd_ctx *ctx, struct tierd_stats *st)
+static void ops_fill_stats(void *userdata, struct tierd_stats *st)
 {
+	struct tierd_ctx *ctx = userdata;
 	uint64_t now = now_ms(ctx);
 
 	memset(st, 0, sizeof(*st));
@@ -283,93 +225,57 @@ static void fill_stats(struct tierd_ctx *ctx, struct tierd_stats *st)
 	st->paused = pipeline_paused(ctx->pipe);
 	st->reloads = ctx->reloads;
 	st->reload_failures = ctx->reload_failures;
-	st->control_requests = ctx->ctl_counters.requests;
-	st->control_errors = ctx->ctl_counters.errors;
 }
 
-static int control_handler(void *userdata, const struct ctl_request *req,
-			   struct strbuf *reply)
+static void ops_summary(void *userdata, char *buf, size_t len)
 {
 	struct tierd_ctx *ctx = userdata;
-	struct tierd_status_view v;
-	char summary[512], why[1024];
-	size_t n;
-	int r;
 
-	switch (req->verb) {
-	case CTL_STATS:
-		fill_stats(ctx, &ctx->stats);
-		if (req->json)
-			stats_render_json(&ctx->stats, reply);
-		else
-			stats_render_table(&ctx->stats, reply);
-		return 0;
-	case CTL_METRICS:
-		fill_stats(ctx, &ctx->stats);
-		stats_render_prometheus(&ctx->stats, reply);
-		return 0;
-	case CTL_STATUS:
-		fill_stats(ctx, &ctx->stats);
-		pipeline_summary(ctx->pipe, summary, sizeof(summary));
-		v = (struct tierd_status_view){
-			.summary = summary,
-			.config_path = ctx->config_path,
-			.socket_path = control_server_path(ctx->ctl),
-			.uptime_ms = ctx->stats.uptime_ms,
-			.paused = ctx->stats.paused,
-			.reloads = ctx->reloads,
-			.reload_failures = ctx->reload_failures,
-			.src = ctx->stats.src,
-		};
-		if (req->json)
-			status_render_json(&v, reply);
-		else
-			status_render_table(&v, reply);
-		return 0;
-	case CTL_CONFIG:
-		r = tierd_config_format(&ctx->cfg, ctx->text,
-					sizeof(ctx->text));
-		if (r < 0) {
-			ctl_reply_error(reply, "cannot format the config: %s",
-					strerror(-r));
-			return r;
-		}
-		sb_append(reply, ctx->text);
-		return 0;
-	case CTL_FOLIOS:
-		n = pipeline_top_folios(ctx->pipe, req->pid, now_ms(ctx),
-					ctx->folios, TIERD_FOLIOS_MAX);
-		if (req->json)
-			folios_render_json(ctx->folios, n, reply);
-		else
-			folios_render_table(ctx->folios, n, reply);
-		return 0;
-	case CTL_HELP:
-		ctl_help(reply);
-		return 0;
-	case CTL_PAUSE:
-	case CTL_RESUME:
-		pipeline_set_paused(ctx->pipe, req->verb == CTL_PAUSE);
-		log_notice("promotion %s", req->verb == CTL_PAUSE ?
-			   "paused" : "resumed");
-		notify_ready(ctx);
-		sb_append(reply, req->verb == CTL_PAUSE ? "paused\n" :
-			  "resumed\n");
-		return 0;
-	case CTL_RELOAD:
-		r = tierd_reload(ctx, why, sizeof(why));
-		if (r < 0) {
-			ctl_reply_error(reply, "reload failed, running "
-					"configuration kept: %s", why);
-			return r;
-		}
-		sb_printf(reply, "reloaded %s\n", ctx->config_path);
-		return 0;
-	default:
-		ctl_reply_error(reply, "request not implemented");
-		return -EINVAL;
-	}
+	pipeline_summary(ctx->pipe, buf, len);
 }
+
+static const char *ops_config_path(void *userdata)
+{
+	return ((struct tierd_ctx *)userdata)->config_path;
+}
+
+static const struct tierd_config *ops_config(void *userdata)
+{
+	return &((struct tierd_ctx *)userdata)->cfg;
+}
+
+static size_t ops_top_folios(void *userdata, pid_t pid, struct folio_info *out,
+			     size_t max)
+{
+	struct tierd_ctx *ctx = userdata;
+
+	return pipeline_top_folios(ctx->pipe, pid, now_ms(ctx), out, max);
+}
+
+static void ops_set_paused(void *userdata, bool paused)
+{
+	struct tierd_ctx *ctx = userdata;
+
+	pipeline_set_paused(ctx->pipe, paused);
+	log_notice("promotion %s", paused ? "paused" : "resumed");
+	notify_ready(ctx);
+}
+
+static void ops_log(void *userdata, int prio, const char *line)
+{
+	tierd_log(prio, "%s", line);
+}
+
+static const struct ctl_ops tierd_ctl_ops = {
+	.fill_stats = ops_fill_stats,
+	.summary = ops_summary,
+	.config = ops_config,
+	.config_path = ops_config_path,
+	.top_folios = ops_top_folios,
+	.set_paused = ops_set_paused,
+	.reload = tierd_reload,
+	.log = ops_log,
+};
 
 /* ---- signals ---- */
 
@@ -387,9 +293,13 @@ static int on_hup(sd_event_source *s, const struct signalfd_siginfo *si,
 		  void *userdata)
 {
 	struct tierd_ctx *ctx = userdata;
-	char why[1024];
+	const struct ctl_request req = { .verb = CTL_RELOAD, .fd = -1 };
+	char buf[1024];
+	struct strbuf reply;
 
-	tierd_reload(ctx, why, sizeof(why));
+	/* The same reload, reported the same way, as `tierctl reload`. */
+	sb_init(&reply, buf, sizeof(buf));
+	ctl_dispatch(&ctx->svc, &req, &reply);
 	return 0;
 }
 
@@ -397,8 +307,6 @@ static int on_hup(sd_event_source *s, const struct signalfd_siginfo *si,
 
 static void tierd_ctx_free(struct tierd_ctx *ctx)
 {
-	if (ctx->retired_ctl)
-		on_retire(NULL, ctx);
 	control_server_close(ctx->ctl);
 	sd_event_source_disable_unref(ctx->tick_src);
 	sd_event_source_disable_unref(ctx->pipe_src);
@@ -411,13 +319,18 @@ static void tierd_ctx_free(struct tierd_ctx *ctx)
 
 static int tierd_start(struct tierd_ctx *ctx)
 {
-	char err[512], summary[512];
+	char err[512], summary[512], *line, *save = NULL;
 	sigset_t mask;
 	int r;
 
 	r = tierd_config_load(ctx->config_path, &ctx->cfg, &ctx->errs);
 	if (r < 0) {
-		log_config_errors(&ctx->errs, r, ctx->config_path);
+		/* nothing is served yet: the control scratch is free */
+		config_errors_text(&ctx->errs, r, ctx->config_path,
+				   ctx->svc.text, sizeof(ctx->svc.text));
+		for (line = strtok_r(ctx->svc.text, "\n", &save); line;
+		     line = strtok_r(NULL, "\n", &save))
+			log_err("%s", line);
 		log_err("cannot start: invalid configuration");
 		return r;
 	}
@@ -473,8 +386,7 @@ static int tierd_start(struct tierd_ctx *ctx)
 	}
 
 	r = control_server_open(ctx->event, ctx->cfg.socket_path,
-				ctx->cfg.stats_group, control_handler, ctx,
-				&ctx->ctl_counters, &ctx->ctl, err,
+				ctx->cfg.stats_group, &ctx->svc, &ctx->ctl, err,
 				sizeof(err));
 	if (r < 0) {
 		log_err("control socket: %s", err);
@@ -520,12 +432,13 @@ static int check_config(const char *path)
 {
 	struct tierd_config_errors *errs;
 	struct tierd_config *cfg;
-	unsigned int i;
+	char *text;
 	int r, ret = 1;
 
 	cfg = malloc(sizeof(*cfg));
 	errs = malloc(sizeof(*errs));
-	if (!cfg || !errs) {
+	text = malloc(CTL_TEXT_MAX);
+	if (!cfg || !errs || !text) {
 		fprintf(stderr, "tierd: out of memory\n");
 		goto out;
 	}
@@ -535,16 +448,12 @@ static int check_config(const char *path)
 		ret = 0;
 		goto out;
 	}
-	for (i = 0; i < errs->nr && i < 32; i++)
-		fprintf(stderr, "%s\n", errs->err[i].text);
-	if (errs->dropped)
-		fprintf(stderr, "%s: ... and %u more errors\n", path,
-			errs->dropped);
-	if (!errs->nr)
-		fprintf(stderr, "%s: %s\n", path, strerror(-r));
+	config_errors_text(errs, r, path, text, CTL_TEXT_MAX);
+	fprintf(stderr, "%s\n", text);
 out:
 	free(cfg);
 	free(errs);
+	free(text);
 	return ret;
 }
 
@@ -613,6 +522,7 @@ int main(int argc, char **argv)
 	}
 	ctx->config_path = config_path;
 	ctx->pipe_fd = -1;
+	ctl_service_init(&ctx->svc, &tierd_ctl_ops, ctx);
 	log_info("tierd %s starting with %s", TIERD_VERSION, config_path);
 	r = tierd_start(ctx);
 	if (r >= 0) {

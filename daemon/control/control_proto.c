@@ -8,32 +8,28 @@
 
 #include "control/control_proto.h"
 
-static const struct {
-	const char *name;
-	bool mutating;
-	bool takes_json;
-	bool takes_pid;
-	const char *usage;
-	const char *help;
-} verbs[CTL_VERB_NR] = {
-	[CTL_STATS] = { "stats", false, true, false, "stats [json]",
-			"counters of every stage" },
-	[CTL_STATUS] = { "status", false, true, false, "status [json]",
-			 "one-line summary, sources and their state" },
-	[CTL_CONFIG] = { "config", false, false, false, "config",
-			 "the effective configuration as INI" },
-	[CTL_METRICS] = { "metrics", false, false, false, "metrics",
-			  "counters in Prometheus text format" },
-	[CTL_FOLIOS] = { "folios", false, true, true, "folios [PID] [json]",
-			 "hottest tracked folios, of PID or of all" },
-	[CTL_HELP] = { "help", false, false, false, "help", "this list" },
-	[CTL_PAUSE] = { "pause", true, false, false, "pause",
-			"stop promoting (collection goes on); root only" },
-	[CTL_RESUME] = { "resume", true, false, false, "resume",
-			 "resume promoting; root only" },
-	[CTL_RELOAD] = { "reload", true, false, false, "reload",
-			 "re-read the config file; root only" },
+static const struct ctl_verb_info verbs[CTL_VERB_NR] = {
+#define CTL_VERB_ENTRY(id, name_, mutating_, takes_, help_)		\
+	[CTL_##id] = { .name = name_, .mutating = mutating_,		\
+		       .takes = takes_, .help = help_ },
+	CTL_VERBS(CTL_VERB_ENTRY)
+#undef CTL_VERB_ENTRY
 };
+
+const struct ctl_verb_info *ctl_verb_info(enum ctl_verb v)
+{
+	return (unsigned int)v < CTL_VERB_NR ? &verbs[v] : NULL;
+}
+
+int ctl_verb_lookup(const char *name)
+{
+	unsigned int v;
+
+	for (v = 0; v < CTL_VERB_NR; v++)
+		if (!strcmp(name, verbs[v].name))
+			return (int)v;
+	return -ENOENT;
+}
 
 const char *ctl_verb_name(enum ctl_verb v)
 {
@@ -44,6 +40,19 @@ bool ctl_verb_mutating(enum ctl_verb v)
 {
 	/* Unknown verbs count as mutating so they are never let through. */
 	return (unsigned int)v < CTL_VERB_NR ? verbs[v].mutating : true;
+}
+
+void ctl_verb_usage(enum ctl_verb v, char *buf, size_t len)
+{
+	const struct ctl_verb_info *vi = ctl_verb_info(v);
+
+	if (!vi) {
+		snprintf(buf, len, "invalid");
+		return;
+	}
+	snprintf(buf, len, "%s%s%s", vi->name,
+		 vi->takes & CTL_TAKES_PID ? " [PID]" : "",
+		 vi->takes & CTL_TAKES_JSON ? " [json]" : "");
 }
 
 /*
@@ -66,7 +75,7 @@ static void quote_client_text(char *dst, size_t dstlen, const char *s,
 	dst[o] = '\0';
 }
 
-static int parse_pid(const char *s, pid_t *pid)
+int ctl_parse_pid(const char *s, pid_t *pid)
 {
 	char *end;
 	long v;
@@ -84,10 +93,11 @@ static int parse_pid(const char *s, pid_t *pid)
 int ctl_parse(const char *msg, size_t len, struct ctl_request *req,
 	      char *err, size_t errlen)
 {
-	char line[CTL_REQUEST_MAX + 1], shown[64];
+	char line[CTL_REQUEST_MAX + 1], shown[64], usage[64];
 	char *tok, *save = NULL;
-	unsigned int v;
 	bool have_pid = false;
+	unsigned int takes;
+	int v;
 
 	if (len > CTL_REQUEST_MAX) {
 		snprintf(err, errlen, "request too large (%zu bytes, max %d)",
@@ -117,32 +127,34 @@ int ctl_parse(const char *msg, size_t len, struct ctl_request *req,
 		snprintf(err, errlen, "empty request (try help)");
 		return -EINVAL;
 	}
-	for (v = 0; v < CTL_VERB_NR; v++)
-		if (!strcmp(tok, verbs[v].name))
-			break;
-	if (v == CTL_VERB_NR) {
+	v = ctl_verb_lookup(tok);
+	if (v < 0) {
 		snprintf(err, errlen, "unknown request '%s' (try help)", shown);
 		return -EINVAL;
 	}
 
 	memset(req, 0, sizeof(*req));
+	req->fd = -1;
 	req->verb = v;
+	takes = verbs[v].takes;
 	while ((tok = strtok_r(NULL, " \t", &save))) {
 		char arg[64];
 
-		if (verbs[v].takes_json && !req->json && !strcmp(tok, "json")) {
+		if ((takes & CTL_TAKES_JSON) && !req->json &&
+		    !strcmp(tok, "json")) {
 			req->json = true;
 			continue;
 		}
-		if (verbs[v].takes_pid && !have_pid &&
-		    !parse_pid(tok, &req->pid)) {
+		if ((takes & CTL_TAKES_PID) && !have_pid &&
+		    !ctl_parse_pid(tok, &req->pid)) {
 			have_pid = true;
 			continue;
 		}
 		quote_client_text(arg, sizeof(arg), tok, strlen(tok));
+		ctl_verb_usage(v, usage, sizeof(usage));
 		snprintf(err, errlen,
 			 "unknown request '%s': bad argument '%s', usage: %s "
-			 "(try help)", shown, arg, verbs[v].usage);
+			 "(try help)", shown, arg, usage);
 		return -EINVAL;
 	}
 	return 0;
@@ -197,8 +209,12 @@ void ctl_reply_error(struct strbuf *sb, const char *fmt, ...)
 
 void ctl_help(struct strbuf *sb)
 {
+	char usage[64];
 	unsigned int v;
 
-	for (v = 0; v < CTL_VERB_NR; v++)
-		sb_printf(sb, "%-22s %s\n", verbs[v].usage, verbs[v].help);
+	for (v = 0; v < CTL_VERB_NR; v++) {
+		ctl_verb_usage(v, usage, sizeof(usage));
+		sb_printf(sb, "%-22s %s%s\n", usage, verbs[v].help,
+			  verbs[v].mutating ? "; root only" : "");
+	}
 }

@@ -19,23 +19,59 @@
 #define CTL_REQUEST_MAX 4096		/* bytes in one request */
 #define CTL_REPLY_MAX   (192 * 1024)	/* bytes in one reply */
 
+/* What a request takes besides its verb. */
+#define CTL_TAKES_JSON	0x1	/* "json": render the body as JSON */
+#define CTL_TAKES_PID	0x2	/* a process id */
+#define CTL_TAKES_FD	0x4	/* one SCM_RIGHTS descriptor */
+
+/*
+ * Every request tierd understands, written once: the enum, the parser,
+ * `help`, tierctl's commands and its usage text all come from this list.
+ *   X(id, name, mutating (root only), what it takes, help text)
+ */
+#define CTL_VERBS(X)							\
+	X(STATS, "stats", false, CTL_TAKES_JSON,			\
+	  "counters of every stage")					\
+	X(STATUS, "status", false, CTL_TAKES_JSON,			\
+	  "one-line summary, sources and their state")			\
+	X(CONFIG, "config", false, 0,					\
+	  "the effective configuration as INI")				\
+	X(METRICS, "metrics", false, 0,					\
+	  "counters in Prometheus text format")				\
+	X(FOLIOS, "folios", false, CTL_TAKES_PID | CTL_TAKES_JSON,	\
+	  "hottest tracked folios, of PID or of all")			\
+	X(HELP, "help", false, 0,					\
+	  "the requests tierd understands")				\
+	X(PAUSE, "pause", true, 0,					\
+	  "stop promoting (collection goes on)")			\
+	X(RESUME, "resume", true, 0,					\
+	  "resume promoting")						\
+	X(RELOAD, "reload", true, 0,					\
+	  "re-read the config file")
+
 enum ctl_verb {
-	CTL_STATS = 0,
-	CTL_STATUS,
-	CTL_CONFIG,
-	CTL_METRICS,
-	CTL_FOLIOS,
-	CTL_HELP,
-	CTL_PAUSE,
-	CTL_RESUME,
-	CTL_RELOAD,
+#define CTL_VERB_ENUM(id, name, mutating, takes, help) CTL_##id,
+	CTL_VERBS(CTL_VERB_ENUM)
+#undef CTL_VERB_ENUM
 	CTL_VERB_NR,
+};
+
+struct ctl_verb_info {
+	const char *name;
+	bool mutating;		/* changes the daemon: root only */
+	unsigned int takes;	/* CTL_TAKES_* */
+	const char *help;	/* one line, without "root only" */
 };
 
 struct ctl_request {
 	enum ctl_verb verb;
 	bool json;		/* "json" argument (stats, status, folios) */
 	pid_t pid;		/* folios PID, 0 = all */
+	/* Not from the text: ctl_handle() fills them from the connection. */
+	pid_t peer_pid;
+	uid_t peer_uid;
+	gid_t peer_gid;
+	int fd;			/* descriptor that came with it, or -1 */
 };
 
 /* What a connected peer may do, decided once from its credentials. */
@@ -54,12 +90,22 @@ struct ctl_peer {
 	const gid_t *groups;	/* supplementary groups */
 };
 
+/* The table entry of @v, or NULL when @v is out of range. */
+const struct ctl_verb_info *ctl_verb_info(enum ctl_verb v);
+/* The verb called @name, or -ENOENT. */
+int ctl_verb_lookup(const char *name);
 const char *ctl_verb_name(enum ctl_verb v);
 bool ctl_verb_mutating(enum ctl_verb v);
+/* "folios [PID] [json]": the request as `help` and parse errors show it. */
+void ctl_verb_usage(enum ctl_verb v, char *buf, size_t len);
+
+/* A process id as requests carry it: decimal, 1 .. INT_MAX.  0 or -EINVAL. */
+int ctl_parse_pid(const char *s, pid_t *pid);
 
 /*
- * Parse one request of @len bytes (not NUL-terminated).  Returns 0, or
- * -EINVAL / -EMSGSIZE with the reason (without "error: ") in @err.
+ * Parse one request of @len bytes (not NUL-terminated); the peer fields
+ * are left 0 and fd -1.  Returns 0, or -EINVAL / -EMSGSIZE with the reason
+ * (without "error: ") in @err.
  */
 int ctl_parse(const char *msg, size_t len, struct ctl_request *req,
 	      char *err, size_t errlen);

@@ -14,22 +14,26 @@
  * may block on LDAP) inside the event loop; it also reflects the groups the
  * process really holds, not what the user database says.
  *
+ * A request may come with one descriptor (SCM_RIGHTS): recvmsg() has room
+ * for one, with MSG_CMSG_CLOEXEC; what the kernel had to drop shows as
+ * MSG_CTRUNC.  Every descriptor received is closed here after the reply is
+ * built, on every path; whether a verb may take one is request.c's call.
+ *
  * Nothing here ever blocks the loop: sockets are non-blocking, a client
  * that cannot take its reply at once is dropped, an idle client is dropped
  * after CONTROL_IDLE_TIMEOUT_MS.
  */
 #include <errno.h>
-#include <grp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "control/server.h"
+#include "control/socket_file.h"
 #include "lib/log.h"
 
 struct control_client {
@@ -39,9 +43,7 @@ struct control_client {
 	int fd;
 	sd_event_source *io;
 	sd_event_source *timer;
-	pid_t pid;
-	uid_t uid;
-	enum ctl_access access;
+	struct ctl_sender peer;
 };
 
 struct control_server {
@@ -49,124 +51,17 @@ struct control_server {
 	int fd;
 	sd_event_source *listen_src;
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	char group[TIERD_GROUP_LEN];	/* stats_group as configured */
 	bool have_group;
 	gid_t gid;
-	control_handler_fn handler;
-	void *handler_ctx;
-	struct control_counters *counters;
+	struct ctl_service *svc;
 	unsigned int nr_clients;
 	struct control_client *clients;
 	char *reply;			/* CTL_REPLY_MAX bytes, one reply at a time */
+	/* The server this one replaced, closed from retire_src. */
+	struct control_server *retired;
+	sd_event_source *retire_src;
 };
-
-int control_resolve_group(const char *group, bool *have_group, gid_t *gid,
-			  char *err, size_t errlen)
-{
-	struct group gr, *res = NULL;
-	char buf[4096];
-	int r;
-
-	if (!group[0]) {
-		*have_group = false;
-		*gid = 0;
-		return 0;
-	}
-	r = getgrnam_r(group, &gr, buf, sizeof(buf), &res);
-	if (r || !res) {
-		snprintf(err, errlen, "stats_group '%s': %s", group,
-			 r ? strerror(r) : "no such group");
-		return r ? -r : -ENOENT;
-	}
-	*have_group = true;
-	*gid = res->gr_gid;
-	return 0;
-}
-
-static int mkdir_parents(const char *path, char *err, size_t errlen)
-{
-	char dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
-	char *p;
-
-	snprintf(dir, sizeof(dir), "%s", path);
-	p = strrchr(dir, '/');
-	if (!p || p == dir)
-		return 0;
-	*p = '\0';
-	for (p = dir + 1; ; p++) {
-		if (*p != '/' && *p != '\0')
-			continue;
-		char c = *p;
-
-		*p = '\0';
-		if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
-			int e = errno;
-
-			snprintf(err, errlen, "cannot create directory %s: %s",
-				 dir, strerror(e));
-			return -e;
-		}
-		*p = c;
-		if (!c)
-			break;
-	}
-	return 0;
-}
-
-/*
- * A socket file left by a crashed tierd is removed; one somebody listens on
- * is not, so two daemons never fight over the path.
- */
-static int remove_stale(const struct sockaddr_un *sa, char *err, size_t errlen)
-{
-	struct stat st;
-	int fd, r, e;
-
-	if (lstat(sa->sun_path, &st) < 0) {
-		if (errno == ENOENT)
-			return 0;
-		e = errno;
-		snprintf(err, errlen, "cannot stat %s: %s", sa->sun_path,
-			 strerror(e));
-		return -e;
-	}
-	if (!S_ISSOCK(st.st_mode)) {
-		snprintf(err, errlen, "%s exists and is not a socket; "
-			 "refusing to replace it", sa->sun_path);
-		return -EEXIST;
-	}
-	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0) {
-		e = errno;
-		snprintf(err, errlen, "socket: %s", strerror(e));
-		return -e;
-	}
-	r = connect(fd, (const struct sockaddr *)sa, sizeof(*sa));
-	e = errno;
-	close(fd);
-	if (r == 0 || e == EAGAIN) {
-		snprintf(err, errlen, "another tierd is already listening on "
-			 "%s", sa->sun_path);
-		return -EADDRINUSE;
-	}
-	if (e == EPROTOTYPE) {
-		snprintf(err, errlen, "%s is in use by another program (not a "
-			 "SOCK_SEQPACKET socket)", sa->sun_path);
-		return -EADDRINUSE;
-	}
-	if (e != ECONNREFUSED) {
-		snprintf(err, errlen, "cannot probe %s: %s", sa->sun_path,
-			 strerror(e));
-		return -e;
-	}
-	log_info("removing stale control socket %s", sa->sun_path);
-	if (unlink(sa->sun_path) < 0 && errno != ENOENT) {
-		e = errno;
-		snprintf(err, errlen, "cannot remove stale socket %s: %s",
-			 sa->sun_path, strerror(e));
-		return -e;
-	}
-	return 0;
-}
 
 static void client_free(struct control_client *c)
 {
@@ -196,64 +91,6 @@ static int send_reply(int fd, const struct strbuf *sb)
 	return 0;
 }
 
-static void count_error(struct control_server *srv)
-{
-	srv->counters->errors++;
-}
-
-/* Returns true if the client must be closed after the reply. */
-static bool handle_request(struct control_client *c, const char *msg,
-			   size_t len, bool truncated, struct strbuf *sb)
-{
-	struct control_server *srv = c->srv;
-	struct ctl_request req;
-	char err[256];
-	int r;
-
-	srv->counters->requests++;
-	if (truncated) {
-		ctl_reply_error(sb, "request too large (max %d bytes)",
-				CTL_REQUEST_MAX);
-		count_error(srv);
-		return true;
-	}
-	r = ctl_parse(msg, len, &req, err, sizeof(err));
-	if (r < 0) {
-		log_debug("control: pid %d uid %u: %s", (int)c->pid,
-			  (unsigned int)c->uid, err);
-		ctl_reply_error(sb, "%s", err);
-		count_error(srv);
-		return r == -EMSGSIZE;
-	}
-	if (!ctl_allowed(c->access, req.verb)) {
-		log_notice("control: pid %d uid %u denied '%s'", (int)c->pid,
-			   (unsigned int)c->uid, ctl_verb_name(req.verb));
-		if (c->access == CTL_ACCESS_READ)
-			ctl_reply_error(sb, "permission denied: '%s' needs "
-					"root", ctl_verb_name(req.verb));
-		else
-			ctl_reply_error(sb, "permission denied: needs root%s",
-					srv->have_group ?
-					" or the stats group" : "");
-		count_error(srv);
-		return false;
-	}
-	if (ctl_verb_mutating(req.verb))
-		log_info("control: '%s' requested by pid %d uid %u",
-			 ctl_verb_name(req.verb), (int)c->pid,
-			 (unsigned int)c->uid);
-	ctl_reply_ok(sb);
-	r = srv->handler(srv->handler_ctx, &req, sb);
-	if (!r && sb->err) {
-		ctl_reply_error(sb, "reply too large (max %d bytes)",
-				CTL_REPLY_MAX);
-		r = -ENOSPC;
-	}
-	if (r < 0)
-		count_error(srv);
-	return false;
-}
-
 static int arm_idle(struct control_client *c)
 {
 	uint64_t now;
@@ -269,14 +106,49 @@ static int arm_idle(struct control_client *c)
 	return sd_event_source_set_enabled(c->timer, SD_EVENT_ONESHOT);
 }
 
+/*
+ * Descriptors arrive installed in our table: each one is ours to close.
+ * The first is kept for the request, the rest closed at once; the request
+ * handling only needs their number.
+ */
+static void take_fds(struct msghdr *mh, struct ctl_message *m)
+{
+	struct cmsghdr *cm;
+	size_t i, n;
+	int fd;
+
+	for (cm = CMSG_FIRSTHDR(mh); cm; cm = CMSG_NXTHDR(mh, cm)) {
+		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
+			continue;
+		n = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (i = 0; i < n; i++) {
+			memcpy(&fd, CMSG_DATA(cm) + i * sizeof(int), sizeof(fd));
+			m->nr_fds++;
+			if (m->fd < 0)
+				m->fd = fd;
+			else
+				close(fd);
+		}
+	}
+}
+
 static int on_client_io(sd_event_source *s, int fd, uint32_t revents,
 			void *userdata)
 {
 	struct control_client *c = userdata;
 	struct control_server *srv = c->srv;
 	char msg[CTL_REQUEST_MAX + 1];
+	/* Room for one descriptor: the kernel drops more and says MSG_CTRUNC. */
+	union {
+		struct cmsghdr align;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} cbuf;
 	struct iovec iov = { .iov_base = msg, .iov_len = sizeof(msg) };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+	struct msghdr mh = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = cbuf.buf, .msg_controllen = sizeof(cbuf.buf),
+	};
+	struct ctl_message m = { .data = msg, .fd = -1 };
 	struct strbuf sb;
 	bool close_after;
 	ssize_t n;
@@ -286,27 +158,33 @@ static int on_client_io(sd_event_source *s, int fd, uint32_t revents,
 		client_free(c);		/* EPOLLHUP / EPOLLERR, nothing to read */
 		return 0;
 	}
-	n = recvmsg(fd, &mh, MSG_DONTWAIT);
+	n = recvmsg(fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
 	if (n < 0) {
 		if (errno == EAGAIN || errno == EINTR)
 			return 0;
-		log_debug("control: pid %d: recv: %m", (int)c->pid);
+		log_debug("control: pid %d: recv: %m", (int)c->peer.pid);
 		client_free(c);
 		return 0;
 	}
+	take_fds(&mh, &m);
 	/* 0 is end of stream (an empty seqpacket message reads the same). */
 	if (n == 0) {
+		if (m.fd >= 0)
+			close(m.fd);
 		client_free(c);
 		return 0;
 	}
+	m.len = (size_t)n;
+	m.truncated = mh.msg_flags & MSG_TRUNC;
+	m.ctrunc = mh.msg_flags & MSG_CTRUNC;
 	sb_init(&sb, srv->reply, CTL_REPLY_MAX);
-	close_after = handle_request(c, msg, (size_t)n,
-				     (mh.msg_flags & MSG_TRUNC) ||
-				     (size_t)n > CTL_REQUEST_MAX, &sb);
+	close_after = ctl_handle(srv->svc, &c->peer, srv->have_group, &m, &sb);
+	if (m.fd >= 0)
+		close(m.fd);
 	r = send_reply(fd, &sb);
 	if (r < 0) {
 		log_debug("control: pid %d: dropping client, reply of %zu "
-			  "bytes not sent: %s", (int)c->pid, sb.len,
+			  "bytes not sent: %s", (int)c->peer.pid, sb.len,
 			  strerror(-r));
 		client_free(c);
 		return 0;
@@ -320,7 +198,7 @@ static int on_client_idle(sd_event_source *s, uint64_t usec, void *userdata)
 {
 	struct control_client *c = userdata;
 
-	log_debug("control: pid %d idle for %d ms, disconnecting", (int)c->pid,
+	log_debug("control: pid %d idle for %d ms, disconnecting", (int)c->peer.pid,
 		  CONTROL_IDLE_TIMEOUT_MS);
 	client_free(c);
 	return 0;
@@ -356,9 +234,12 @@ static int peer_access(struct control_server *srv, int fd,
 	peer.gid = cred.gid;
 	peer.groups = groups;
 	peer.nr_groups = len / sizeof(gid_t);
-	c->pid = cred.pid;
-	c->uid = cred.uid;
-	c->access = ctl_peer_access(&peer, srv->have_group, srv->gid);
+	c->peer = (struct ctl_sender){
+		.pid = cred.pid,
+		.uid = cred.uid,
+		.gid = cred.gid,
+		.access = ctl_peer_access(&peer, srv->have_group, srv->gid),
+	};
 out:
 	if (groups != small)
 		free(groups);
@@ -373,8 +254,8 @@ static void refuse_busy(struct control_server *srv, int fd)
 	sb_init(&sb, buf, sizeof(buf));
 	ctl_reply_error(&sb, "busy: %d clients connected, try again",
 			CONTROL_MAX_CLIENTS);
-	srv->counters->requests++;
-	count_error(srv);
+	srv->svc->counters.requests++;
+	srv->svc->counters.errors++;
 	(void)send_reply(fd, &sb);
 	/*
 	 * Closing with the client's request still unread would make the
@@ -385,16 +266,20 @@ static void refuse_busy(struct control_server *srv, int fd)
 	close(fd);
 }
 
-static int client_add(struct control_server *srv, int fd)
+/* Returns 0, or -errno with what failed in @err; @fd is closed then. */
+static int client_add(struct control_server *srv, int fd, char *err,
+		      size_t errlen)
 {
 	/* Room for the largest reply, so a reply is never partially queued. */
 	int sndbuf = 2 * CTL_REPLY_MAX;
 	struct control_client *c;
+	const char *what;
 	int r;
 
 	c = calloc(1, sizeof(*c));
 	if (!c) {
 		close(fd);
+		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
 	c->srv = srv;
@@ -405,17 +290,17 @@ static int client_add(struct control_server *srv, int fd)
 	srv->clients = c;
 	srv->nr_clients++;
 
+	what = "cannot read peer credentials";
 	r = peer_access(srv, fd, c);
-	if (r < 0) {
-		log_warn("control: cannot read peer credentials: %s",
-			 strerror(-r));
+	if (r < 0)
 		goto fail;
-	}
 	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf)) < 0)
 		log_debug("control: SO_SNDBUF: %m");
+	what = "cannot watch the client";
 	r = sd_event_add_io(srv->event, &c->io, fd, EPOLLIN, on_client_io, c);
 	if (r < 0)
 		goto fail;
+	what = "cannot add the idle timer";
 	r = sd_event_add_time(srv->event, &c->timer, CLOCK_MONOTONIC, 0, 0,
 			      on_client_idle, c);
 	if (r < 0)
@@ -424,9 +309,10 @@ static int client_add(struct control_server *srv, int fd)
 	if (r < 0)
 		goto fail;
 	log_debug("control: client pid %d uid %u connected (access %d)",
-		  (int)c->pid, (unsigned int)c->uid, c->access);
+		  (int)c->peer.pid, (unsigned int)c->peer.uid, c->peer.access);
 	return 0;
 fail:
+	snprintf(err, errlen, "%s: %s", what, strerror(-r));
 	client_free(c);
 	return r;
 }
@@ -436,6 +322,7 @@ static int on_accept(sd_event_source *s, int fd, uint32_t revents,
 {
 	struct control_server *srv = userdata;
 	unsigned int i;
+	char err[256];
 	int cfd, r;
 
 	/* A bounded batch per wakeup keeps a connect flood from starving ticks. */
@@ -452,53 +339,20 @@ static int on_accept(sd_event_source *s, int fd, uint32_t revents,
 			refuse_busy(srv, cfd);
 			continue;
 		}
-		r = client_add(srv, cfd);
+		r = client_add(srv, cfd, err, sizeof(err));
 		if (r < 0)
-			log_warn("control: cannot set up client: %s",
-				 strerror(-r));
-	}
-	return 0;
-}
-
-static int apply_owner(const char *path, bool have_group, gid_t gid,
-		       char *err, size_t errlen)
-{
-	int e;
-
-	/*
-	 * Nobody can connect before listen(), so fixing the mode after
-	 * bind() leaves no window with looser permissions.
-	 */
-	if (chown(path, (uid_t)-1, have_group ? gid : 0) < 0 ||
-	    chmod(path, 0660) < 0) {
-		e = errno;
-		snprintf(err, errlen, "cannot set owner/mode of %s: %s", path,
-			 strerror(e));
-		return -e;
+			log_warn("control: cannot set up a client on %s: %s",
+				 srv->path, err);
 	}
 	return 0;
 }
 
 int control_server_open(sd_event *event, const char *path, const char *group,
-			control_handler_fn fn, void *fn_ctx,
-			struct control_counters *counters,
-			struct control_server **out, char *err, size_t errlen)
+			struct ctl_service *svc, struct control_server **out,
+			char *err, size_t errlen)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	struct control_server *srv;
-	bool bound = false;
-	int r, e;
-
-	if (!path[0] || strlen(path) >= sizeof(sa.sun_path)) {
-		snprintf(err, errlen, "socket path '%s' is empty or longer "
-			 "than %zu bytes", path, sizeof(sa.sun_path) - 1);
-		return -ENAMETOOLONG;
-	}
-	if (path[0] != '/') {
-		snprintf(err, errlen, "socket path '%s' is not absolute", path);
-		return -EINVAL;
-	}
-	memcpy(sa.sun_path, path, strlen(path) + 1);
+	int r;
 
 	srv = calloc(1, sizeof(*srv));
 	if (!srv) {
@@ -507,10 +361,9 @@ int control_server_open(sd_event *event, const char *path, const char *group,
 	}
 	srv->fd = -1;
 	srv->event = sd_event_ref(event);
-	srv->handler = fn;
-	srv->handler_ctx = fn_ctx;
-	srv->counters = counters;
+	srv->svc = svc;
 	snprintf(srv->path, sizeof(srv->path), "%s", path);
+	snprintf(srv->group, sizeof(srv->group), "%s", group);
 	srv->reply = malloc(CTL_REPLY_MAX);
 	if (!srv->reply) {
 		snprintf(err, errlen, "out of memory");
@@ -521,61 +374,64 @@ int control_server_open(sd_event *event, const char *path, const char *group,
 				  errlen);
 	if (r < 0)
 		goto fail;
-	r = mkdir_parents(path, err, errlen);
+	r = control_socket_listen(path, srv->have_group, srv->gid,
+				  CONTROL_MAX_CLIENTS, &srv->fd, err, errlen);
 	if (r < 0)
 		goto fail;
-	r = remove_stale(&sa, err, errlen);
-	if (r < 0)
-		goto fail;
-
-	srv->fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC |
-			 SOCK_NONBLOCK, 0);
-	if (srv->fd < 0) {
-		e = errno;
-		snprintf(err, errlen, "socket: %s", strerror(e));
-		r = -e;
-		goto fail;
-	}
-	if (bind(srv->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		e = errno;
-		snprintf(err, errlen, "cannot bind %s: %s", path, strerror(e));
-		r = -e;
-		goto fail;
-	}
-	bound = true;
-	r = apply_owner(path, srv->have_group, srv->gid, err, errlen);
-	if (r < 0)
-		goto fail;
-	if (listen(srv->fd, CONTROL_MAX_CLIENTS) < 0) {
-		e = errno;
-		snprintf(err, errlen, "cannot listen on %s: %s", path,
-			 strerror(e));
-		r = -e;
-		goto fail;
-	}
 	r = sd_event_add_io(event, &srv->listen_src, srv->fd, EPOLLIN,
 			    on_accept, srv);
 	if (r < 0) {
 		snprintf(err, errlen, "sd_event_add_io: %s", strerror(-r));
+		close(srv->fd);
+		unlink(path);
 		goto fail;
 	}
 	*out = srv;
 	return 0;
 fail:
-	if (srv->fd >= 0)
-		close(srv->fd);
-	if (bound)
-		unlink(path);
 	free(srv->reply);
 	sd_event_unref(srv->event);
 	free(srv);
 	return r;
 }
 
+static int on_retire(sd_event_source *s, void *userdata)
+{
+	struct control_server *srv = userdata;
+
+	control_server_close(srv->retired);
+	srv->retired = NULL;
+	srv->retire_src = sd_event_source_disable_unref(srv->retire_src);
+	return 0;
+}
+
+/*
+ * @srv replaces @old (a reload moved the socket).  @old may be serving the
+ * client that asked for the reload, so it is closed after the current
+ * event dispatch, not from under it; at the latest with @srv.
+ */
+static void take_over(struct control_server *srv, struct control_server *old)
+{
+	int r;
+
+	if (srv->retired)
+		on_retire(NULL, srv);
+	srv->retired = old;
+	r = sd_event_add_defer(srv->event, &srv->retire_src, on_retire, srv);
+	if (r >= 0)
+		r = sd_event_source_set_priority(srv->retire_src,
+						 SD_EVENT_PRIORITY_IMPORTANT);
+	if (r < 0)
+		log_warn("cannot schedule closing of the old control socket "
+			 "%s (closed at exit): %s", old->path, strerror(-r));
+}
+
 void control_server_close(struct control_server *srv)
 {
 	if (!srv)
 		return;
+	if (srv->retired)
+		on_retire(NULL, srv);
 	while (srv->clients)
 		client_free(srv->clients);
 	sd_event_source_disable_unref(srv->listen_src);
@@ -587,20 +443,49 @@ void control_server_close(struct control_server *srv)
 	free(srv);
 }
 
-int control_server_set_group(struct control_server *srv, bool have_group,
-			     gid_t gid, char *err, size_t errlen)
+int control_server_prepare(struct control_server *srv, const char *path,
+			   const char *group, struct control_change *chg,
+			   char *err, size_t errlen)
 {
+	*chg = (struct control_change){ 0 };
+	if (strcmp(path, srv->path))
+		return control_server_open(srv->event, path, group, srv->svc,
+					   &chg->moved, err, errlen);
+	if (!strcmp(group, srv->group))
+		return 0;
+	chg->regroup = true;
+	snprintf(chg->group, sizeof(chg->group), "%s", group);
+	return control_resolve_group(group, &chg->have_group, &chg->gid, err,
+				     errlen);
+}
+
+int control_server_apply(struct control_server **srv,
+			 struct control_change *chg, char *err, size_t errlen)
+{
+	struct control_server *cur = *srv;
 	int r;
 
-	r = apply_owner(srv->path, have_group, gid, err, errlen);
+	if (chg->moved) {
+		take_over(chg->moved, cur);
+		*srv = chg->moved;
+		chg->moved = NULL;
+		log_info("control socket moved to %s", (*srv)->path);
+		return 0;
+	}
+	if (!chg->regroup)
+		return 0;
+	r = control_socket_set_owner(cur->path, chg->have_group, chg->gid, err,
+				     errlen);
 	if (r < 0)
 		return r;
-	srv->have_group = have_group;
-	srv->gid = gid;
+	cur->have_group = chg->have_group;
+	cur->gid = chg->gid;
+	memcpy(cur->group, chg->group, sizeof(cur->group));
 	return 0;
 }
 
-const char *control_server_path(const struct control_server *srv)
+void control_server_discard(struct control_change *chg)
 {
-	return srv->path;
+	control_server_close(chg->moved);
+	chg->moved = NULL;
 }

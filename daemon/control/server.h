@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The control socket: AF_UNIX SOCK_SEQPACKET server on the main loop's
- * sd_event.  It accepts, checks credentials, parses and frames; what a
- * request does is the handler's business.
+ * sd_event.  It accepts, reads credentials, receives and sends; what a
+ * message means is request.c's business (ctl_handle).
  */
 #ifndef TIERD_CONTROL_H
 #define TIERD_CONTROL_H
@@ -13,7 +13,8 @@
 #include <sys/types.h>
 #include <systemd/sd-event.h>
 
-#include "control/control_proto.h"
+#include "config/config.h"		/* TIERD_GROUP_LEN */
+#include "control/request.h"
 #include "lib/strbuf.h"
 
 #define CONTROL_MAX_CLIENTS    64
@@ -21,43 +22,43 @@
 
 struct control_server;
 
-/* Owned by the main loop so they survive re-creating the socket. */
-struct control_counters {
-	uint64_t requests;
-	uint64_t errors;	/* requests answered "error: ..." */
-};
-
-/*
- * Handle a request the peer is allowed to make.  @reply already holds
- * "ok\n"; append the body, or replace it with ctl_reply_error().  Return
- * 0, or -errno when the reply is an error (it is counted as one).
- */
-typedef int (*control_handler_fn)(void *ctx, const struct ctl_request *req,
-				  struct strbuf *reply);
-
-/*
- * Resolve @group ("" = none: root only) to a gid.  Returns 0, or -ENOENT
- * with the reason in @err.
- */
-int control_resolve_group(const char *group, bool *have_group, gid_t *gid,
-			  char *err, size_t errlen);
-
 /*
  * Listen on @path (parent directories created 0755, a stale socket nobody
- * listens on replaced, mode 0660, group @group).  Fails with the reason in
+ * listens on replaced, mode 0660, group @group) and answer every request
+ * through @svc, which must outlive the server.  Fails with the reason in
  * @err if another process listens there.
  */
 int control_server_open(sd_event *event, const char *path, const char *group,
-			control_handler_fn fn, void *fn_ctx,
-			struct control_counters *counters,
-			struct control_server **out, char *err, size_t errlen);
+			struct ctl_service *svc, struct control_server **out,
+			char *err, size_t errlen);
 /* Drop every client, close and unlink the socket. */
 void control_server_close(struct control_server *srv);
 
-/* Change the group of a running socket (a reload changed stats_group). */
-int control_server_set_group(struct control_server *srv, bool have_group,
-			     gid_t gid, char *err, size_t errlen);
+/*
+ * A reload's [control] socket and stats_group, applied in two steps so
+ * that nothing changes unless the whole reload does:
+ * control_server_prepare() does what can fail (opening the socket at a
+ * new path, looking up a new group), then control_server_apply() or
+ * control_server_discard().
+ */
+struct control_change {
+	struct control_server *moved;	/* the new socket, if the path changed */
+	bool regroup;			/* same path, another stats_group */
+	bool have_group;
+	gid_t gid;
+	char group[TIERD_GROUP_LEN];
+};
 
-const char *control_server_path(const struct control_server *srv);
+int control_server_prepare(struct control_server *srv, const char *path,
+			   const char *group, struct control_change *chg,
+			   char *err, size_t errlen);
+/*
+ * Switch *@srv to the prepared change (a moved socket replaces *@srv).
+ * Returns 0, or -errno with the reason in @err when the new group could
+ * not be set on the socket file: it keeps the group it had.
+ */
+int control_server_apply(struct control_server **srv,
+			 struct control_change *chg, char *err, size_t errlen);
+void control_server_discard(struct control_change *chg);
 
 #endif /* TIERD_CONTROL_H */

@@ -7,10 +7,15 @@ usage: ctl_client.py SOCKET MODE
   concurrent  N clients connected at once are all served (N from argv[3])
   busy        past the client limit, extra clients get "error: busy"
   idle        a client that sends nothing is disconnected
+  fds         descriptors sent with requests that take none are refused
+              and closed: tierd's open descriptors (PID from argv[3]) do
+              not grow
 """
 import json
+import os
 import socket
 import sys
+import time
 
 
 def connect(path):
@@ -115,6 +120,81 @@ def idle(path):
     print("ok: idle client disconnected")
 
 
+def open_fds(pid):
+    """tierd's descriptor count, ignoring any it holds only for a moment
+    (a tick reading /proc): the least of a few looks."""
+    n = []
+    for _ in range(5):
+        n.append(len(os.listdir("/proc/%d/fd" % pid)))
+        time.sleep(0.02)
+    return min(n)
+
+
+def ask_fds(s, req, nfds):
+    fds = [os.open("/dev/null", os.O_RDONLY) for _ in range(nfds)]
+    try:
+        socket.send_fds(s, [req], fds)
+    finally:
+        for fd in fds:
+            os.close(fd)
+    return s.recv(1 << 20).decode()
+
+
+def fds(path, pid):
+    rounds = 200
+    s = connect(path)
+    if not ask(s, b"status").startswith("ok\n"):
+        fail("status before sending descriptors")
+    before = open_fds(pid)
+    # One connection: a refused descriptor does not end it.
+    cases = [
+        (b"stats", 1, "error: request 'stats' takes no descriptor\n"),
+        (b"stats json", 2, "error: request 'stats' takes no descriptor\n"),
+        (b"pause", 1, "error: request 'pause' takes no descriptor\n"),
+        # more than the room for one: the kernel drops the rest
+        (b"stats", 5, "error: control data truncated: at most one "
+                      "descriptor per request\n"),
+        (b"xyz", 1, "error: unknown request 'xyz' (try help)\n"),
+    ]
+    for req, n, want in cases:
+        for _ in range(rounds):
+            got = ask_fds(s, req, n)
+            if got != want:
+                fail("%r with %d fds: got %r, want %r" % (req, n, got, want))
+        print("ok: %d x %r with %d descriptor(s) -> %r" %
+              (rounds, req, n, want.strip()))
+    # Paths that end the connection close the descriptor too.
+    for _ in range(20):
+        c = connect(path)
+        got = ask_fds(c, b"stats " + b"x" * 5000, 1)
+        if got != "error: request too large (max 4096 bytes)\n":
+            fail("oversized with a descriptor: %r" % got)
+        if c.recv(100) != b"":
+            fail("oversized with a descriptor: connection not closed")
+        c.close()
+        c = connect(path)
+        fd = os.open("/dev/null", os.O_RDONLY)
+        socket.send_fds(c, [b""], [fd])
+        os.close(fd)
+        if c.recv(100) != b"":
+            fail("empty message with a descriptor: connection not closed")
+        c.close()
+    print("ok: 20 oversized and 20 empty messages with a descriptor: "
+          "closed")
+    if not ask(s, b"status").startswith("ok\n"):
+        fail("status after sending descriptors")
+    after = open_fds(pid)
+    s.close()
+    if after > before:
+        fail("tierd holds %d descriptors after %d requests with "
+             "descriptors, %d before" % (after, len(cases) * rounds + 40,
+                                         before))
+    print("ok: tierd has %d open descriptors before and %d after %d "
+          "requests carrying %d descriptors" %
+          (before, after, len(cases) * rounds + 40,
+           sum(n for _, n, _ in cases) * rounds + 40))
+
+
 def main():
     path, mode = sys.argv[1], sys.argv[2]
     if mode == "junk":
@@ -125,6 +205,8 @@ def main():
         busy(path, int(sys.argv[3]), int(sys.argv[4]))
     elif mode == "idle":
         idle(path)
+    elif mode == "fds":
+        fds(path, int(sys.argv[3]))
     else:
         fail("unknown mode " + mode)
 

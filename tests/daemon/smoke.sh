@@ -97,6 +97,14 @@ else
 	fail "metrics malformed"
 fi
 ctl stats | grep -q '^table  *size [0-9]*, cap' && pass "stats table" || fail "stats table"
+# tierctl's commands and the daemon's help come from one verb table.
+ctl help | awk '{print $1}' > "$D/verbs.daemon"
+"$TIERCTL" --help | sed -n '/^Commands:/,/^$/p' | awk 'NF && !/:$/ {print $1}' > "$D/verbs.tierctl"
+if [ -s "$D/verbs.daemon" ] && cmp -s "$D/verbs.daemon" "$D/verbs.tierctl"; then
+	pass "tierctl --help and help list the same $(wc -l < "$D/verbs.daemon") requests"
+else
+	fail "tierctl --help and help differ: $(diff "$D/verbs.daemon" "$D/verbs.tierctl" | tr '\n' ' ')"
+fi
 ctl config > "$D/config.before"
 grep -qx 'batch_pages = 128' "$D/config.before" && pass "config shows batch_pages = 128" ||
 	fail "config lacks batch_pages = 128"
@@ -138,6 +146,9 @@ python3 "$HERE/ctl_client.py" "$SOCK" concurrent 50 && pass "50 concurrent clien
 	fail "concurrent clients"
 python3 "$HERE/ctl_client.py" "$SOCK" busy 64 6 && pass "client limit" || fail "client limit"
 python3 "$HERE/ctl_client.py" "$SOCK" idle && pass "idle timeout" || fail "idle timeout"
+python3 "$HERE/ctl_client.py" "$SOCK" fds $PID &&
+	pass "descriptors with requests that take none: refused, closed" ||
+	fail "descriptors refused and closed"
 ctl status >/dev/null && pass "still serving after abuse" || fail "not serving after abuse"
 
 # --- pause / resume ------------------------------------------------------------

@@ -6,15 +6,21 @@
  * bytes, repeated, also fill the stats, folio list and status strings the
  * replies are rendered from, so hostile counters, node/pid counts and
  * strings reach the renderers too.  For a root, a stats-group and an
- * unrelated peer the request goes through what control.c and tierd.c do:
- * parse, decide access, answer.  Invariants:
+ * unrelated peer, with and without a descriptor (and truncated control
+ * data) the message goes through the functions tierd itself calls:
+ * ctl_handle() and ctl_dispatch() over a fake ops table.  Invariants:
  *  - a parsed request is consistent (verb in range, json/pid only where
  *    the verb takes them), a refused one has a one-line printable reason;
  *  - access is ALL for uid 0, READ for a stats-group member when a group
  *    is configured, NONE otherwise; READ never allows a mutating verb;
  *  - every reply is "ok\n..." ending in a newline or "error: reason\n" on
  *    one printable line, and fits CTL_REPLY_MAX;
- *  - every json reply body is valid JSON.
+ *  - every json reply body is valid JSON;
+ *  - a descriptor with a verb that takes none, or truncated control data,
+ *    always gets an error reply, and nothing is done for it;
+ *  - pause/resume/reload run only for root, for a well-formed request;
+ *  - every request is counted, every error reply counted as an error;
+ *  - every log line is one printable line.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -23,24 +29,24 @@
 #include <string.h>
 
 #include "config/config.h"
-#include "control/control_proto.h"
+#include "control/request.h"
 #include "json_check.h"
-#include "stats/stats_render.h"
 
-#define FOLIOS_MAX 100		/* TIERD_FOLIOS_MAX in tierd.c */
 #define STATS_GID 4242
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 struct world {
 	struct tierd_stats st;
-	struct folio_info folios[FOLIOS_MAX];
+	struct folio_info folios[CTL_FOLIOS_MAX];
 	size_t nr_folios;
 	struct tierd_config cfg;
-	char text[64 * 1024];		/* config as INI, like tierd.c */
 	char *str;			/* the input as a C string */
 	const uint8_t *data;
 	size_t size;
+	unsigned int mutations;		/* set_paused and reload calls */
+	unsigned int dispatched;	/* any op but log */
+	struct ctl_service svc;
 };
 
 /* The input bytes, repeated and varied per round, as a byte stream. */
@@ -87,7 +93,8 @@ static void build_world(struct world *w, const uint8_t *data, size_t size)
 		fix_bool(&w->st.node[i].fast);
 	}
 	fill(w->folios, sizeof(w->folios), data, size, 7);
-	w->nr_folios = size ? data[0] % (FOLIOS_MAX + 1) : 0;
+	/* more than CTL_FOLIOS_MAX: a daemon returning too many is cut */
+	w->nr_folios = size ? data[0] % (CTL_FOLIOS_MAX + 8) : 0;
 
 	tierd_config_defaults(&w->cfg);
 	w->str = malloc(size + 1);
@@ -95,84 +102,6 @@ static void build_world(struct world *w, const uint8_t *data, size_t size)
 		abort();
 	memcpy(w->str, data, size);
 	w->str[size] = '\0';
-}
-
-/* What tierd.c's control_handler does, minus the pipeline. */
-static int handle(struct world *w, const struct ctl_request *req,
-		  struct strbuf *reply)
-{
-	struct tierd_config_errors *errs;
-	struct tierd_config cfg;
-	struct tierd_status_view v;
-	int r;
-
-	switch (req->verb) {
-	case CTL_STATS:
-		if (req->json)
-			stats_render_json(&w->st, reply);
-		else
-			stats_render_table(&w->st, reply);
-		return 0;
-	case CTL_METRICS:
-		stats_render_prometheus(&w->st, reply);
-		return 0;
-	case CTL_STATUS:
-		v = (struct tierd_status_view){
-			.summary = w->str,
-			.config_path = w->str,
-			.socket_path = w->cfg.socket_path,
-			.uptime_ms = w->st.uptime_ms,
-			.paused = w->st.paused,
-			.reloads = w->st.reloads,
-			.reload_failures = w->st.reload_failures,
-			.src = w->st.src,
-		};
-		if (req->json)
-			status_render_json(&v, reply);
-		else
-			status_render_table(&v, reply);
-		return 0;
-	case CTL_CONFIG:
-		r = tierd_config_format(&w->cfg, w->text, sizeof(w->text));
-		if (r < 0) {
-			ctl_reply_error(reply, "cannot format the config: %s",
-					strerror(-r));
-			return r;
-		}
-		sb_append(reply, w->text);
-		return 0;
-	case CTL_FOLIOS:
-		if (req->json)
-			folios_render_json(w->folios, w->nr_folios, reply);
-		else
-			folios_render_table(w->folios, w->nr_folios, reply);
-		return 0;
-	case CTL_HELP:
-		ctl_help(reply);
-		return 0;
-	case CTL_PAUSE:
-	case CTL_RESUME:
-		sb_append(reply, req->verb == CTL_PAUSE ? "paused\n" :
-			  "resumed\n");
-		return 0;
-	case CTL_RELOAD:
-		/* the input doubles as the config file being reloaded */
-		errs = malloc(sizeof(*errs));
-		if (!errs)
-			abort();
-		r = tierd_config_load_string("fuzz.conf", w->str, &cfg, errs);
-		if (r < 0)
-			ctl_reply_error(reply, "reload failed, running "
-					"configuration kept: %s",
-					errs->nr ? errs->err[0].text : "?");
-		else
-			sb_printf(reply, "reloaded %s\n", "fuzz.conf");
-		free(errs);
-		return r;
-	default:
-		ctl_reply_error(reply, "request not implemented");
-		return -EINVAL;
-	}
 }
 
 static void check_one_line(const char *what, const char *s, bool nl_end)
@@ -196,6 +125,95 @@ static void check_one_line(const char *what, const char *s, bool nl_end)
 		}
 	}
 }
+
+/* ---- the fake daemon: the ops tierd.c implements, over the input ---- */
+
+static void fake_fill_stats(void *ctx, struct tierd_stats *st)
+{
+	struct world *w = ctx;
+
+	w->dispatched++;
+	*st = w->st;
+}
+
+static void fake_summary(void *ctx, char *buf, size_t len)
+{
+	struct world *w = ctx;
+
+	w->dispatched++;
+	snprintf(buf, len, "%s", w->str);
+}
+
+static const struct tierd_config *fake_config(void *ctx)
+{
+	struct world *w = ctx;
+
+	w->dispatched++;
+	return &w->cfg;
+}
+
+static const char *fake_config_path(void *ctx)
+{
+	return ((struct world *)ctx)->str;
+}
+
+static size_t fake_top_folios(void *ctx, pid_t pid, struct folio_info *out,
+			      size_t max)
+{
+	struct world *w = ctx;
+	size_t n = w->nr_folios < max ? w->nr_folios : max;
+
+	w->dispatched++;
+	memcpy(out, w->folios, n * sizeof(*out));
+	return w->nr_folios;
+}
+
+static void fake_set_paused(void *ctx, bool paused)
+{
+	struct world *w = ctx;
+
+	w->dispatched++;
+	w->mutations++;
+}
+
+/* The input doubles as the config file being reloaded. */
+static int fake_reload(void *ctx, char *why, size_t whylen)
+{
+	struct world *w = ctx;
+	struct tierd_config_errors *errs;
+	struct tierd_config cfg;
+	struct strbuf sb;
+	unsigned int i;
+	int r;
+
+	w->dispatched++;
+	w->mutations++;
+	errs = malloc(sizeof(*errs));
+	if (!errs)
+		abort();
+	r = tierd_config_load_string("fuzz.conf", w->str, &cfg, errs);
+	sb_init(&sb, why, whylen);
+	for (i = 0; r < 0 && i < errs->nr; i++)
+		sb_printf(&sb, "%s%s", i ? "\n" : "", errs->err[i].text);
+	free(errs);
+	return r;
+}
+
+static void fake_log(void *ctx, int prio, const char *line)
+{
+	check_one_line("log line", line, false);
+}
+
+static const struct ctl_ops fake_ops = {
+	.fill_stats = fake_fill_stats,
+	.summary = fake_summary,
+	.config = fake_config,
+	.config_path = fake_config_path,
+	.top_folios = fake_top_folios,
+	.set_paused = fake_set_paused,
+	.reload = fake_reload,
+	.log = fake_log,
+};
 
 static void check_reply(const struct strbuf *sb, const struct ctl_request *req)
 {
@@ -245,55 +263,110 @@ static void check_request(const struct ctl_request *req)
 	}
 }
 
-/* control.c's handle_request, for one peer. */
+/* What can come along with the message, chosen by the input. */
+enum attachment { ATTACH_NONE, ATTACH_FD, ATTACH_FDS, ATTACH_CTRUNC,
+		  ATTACH_NR };
+
+/* One message from one peer, through what server.c calls. */
 static void serve(struct world *w, const struct ctl_peer *peer,
-		  bool have_group, enum ctl_access want, char *buf)
+		  bool have_group, enum ctl_access want,
+		  enum attachment att, char *buf)
 {
+	struct ctl_sender from;
+	struct ctl_message msg = {
+		.data = (const char *)w->data, .len = w->size, .fd = -1,
+	};
+	struct control_counters before = w->svc.counters;
+	unsigned int mutations = w->mutations, dispatched = w->dispatched;
 	struct ctl_request req;
 	struct strbuf sb;
-	enum ctl_access access;
+	bool parsed, error, close_after;
 	char err[256];
 	int r;
 
-	access = ctl_peer_access(peer, have_group, STATS_GID);
-	if (access != want) {
+	from = (struct ctl_sender){
+		.pid = peer->pid, .uid = peer->uid, .gid = peer->gid,
+		.access = ctl_peer_access(peer, have_group, STATS_GID),
+	};
+	if (from.access != want) {
 		fprintf(stderr, "uid %u gid %u group %d: access %d, want %d\n",
-			peer->uid, peer->gid, have_group, access, want);
+			peer->uid, peer->gid, have_group, from.access, want);
 		abort();
 	}
-	sb_init(&sb, buf, CTL_REPLY_MAX);
+	switch (att) {
+	case ATTACH_FD:
+		msg.fd = 1000;
+		msg.nr_fds = 1;
+		break;
+	case ATTACH_FDS:
+		msg.fd = 1000;
+		msg.nr_fds = 2;
+		break;
+	case ATTACH_CTRUNC:
+		msg.ctrunc = true;
+		break;
+	default:
+		break;
+	}
+
+	/* the parser on its own: what the request is */
 	err[0] = '\0';
-	r = ctl_parse((const char *)w->data, w->size, &req, err, sizeof(err));
-	if (r < 0) {
+	r = ctl_parse(msg.data, msg.len, &req, err, sizeof(err));
+	parsed = r == 0;
+	if (!parsed) {
 		if ((r != -EINVAL && r != -EMSGSIZE) || !err[0]) {
 			fprintf(stderr, "parse returned %d '%s'\n", r, err);
 			abort();
 		}
 		check_one_line("parse error", err, false);
-		ctl_reply_error(&sb, "%s", err);
-		check_reply(&sb, NULL);
-		return;
+	} else {
+		check_request(&req);
+		if (ctl_allowed(from.access, req.verb) !=
+		    (from.access == CTL_ACCESS_ALL ||
+		     (from.access == CTL_ACCESS_READ &&
+		      !ctl_verb_mutating(req.verb)))) {
+			fprintf(stderr, "access %d to %s decided wrongly\n",
+				from.access, ctl_verb_name(req.verb));
+			abort();
+		}
 	}
-	check_request(&req);
-	if (ctl_allowed(access, req.verb) !=
-	    (access == CTL_ACCESS_ALL ||
-	     (access == CTL_ACCESS_READ && !ctl_verb_mutating(req.verb)))) {
-		fprintf(stderr, "access %d to %s decided wrongly\n", access,
-			ctl_verb_name(req.verb));
+
+	/* the whole handling, as the daemon does it */
+	sb_init(&sb, buf, CTL_REPLY_MAX);
+	close_after = ctl_handle(&w->svc, &from, have_group, &msg, &sb);
+	error = !strncmp(sb.buf, "error: ", 7);
+	check_reply(&sb, !error && parsed ? &req : NULL);
+
+	if (w->svc.counters.requests != before.requests + 1 ||
+	    w->svc.counters.errors != before.errors + error) {
+		fprintf(stderr, "counters %llu/%llu -> %llu/%llu, error %d\n",
+			(unsigned long long)before.requests,
+			(unsigned long long)before.errors,
+			(unsigned long long)w->svc.counters.requests,
+			(unsigned long long)w->svc.counters.errors, error);
 		abort();
 	}
-	if (!ctl_allowed(access, req.verb)) {
-		ctl_reply_error(&sb, "permission denied: '%s' needs root",
-				ctl_verb_name(req.verb));
-		check_reply(&sb, NULL);
+	if (close_after && !error) {
+		fprintf(stderr, "connection closed after an ok reply\n");
+		abort();
+	}
+	if (!parsed || !ctl_allowed(from.access, req.verb) ||
+	    att != ATTACH_NONE) {
+		/* refused: an error, and nothing done for it */
+		if (!error || w->dispatched != dispatched) {
+			fprintf(stderr, "%s reply with attachment %d, parsed "
+				"%d: '%.80s'\n", error ? "error" : "ok", att,
+				parsed, sb.buf);
+			abort();
+		}
 		return;
 	}
-	ctl_reply_ok(&sb);
-	r = handle(w, &req, &sb);
-	if (!r && sb.err)
-		ctl_reply_error(&sb, "reply too large (max %d bytes)",
-				CTL_REPLY_MAX);
-	check_reply(&sb, r || !strncmp(sb.buf, "error: ", 7) ? NULL : &req);
+	if (w->mutations != mutations &&
+	    (from.access != CTL_ACCESS_ALL || !ctl_verb_mutating(req.verb))) {
+		fprintf(stderr, "%s mutated for access %d\n",
+			ctl_verb_name(req.verb), from.access);
+		abort();
+	}
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -306,27 +379,35 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				   .nr_groups = 8, .groups = groups };
 	struct ctl_peer other = { .pid = 3, .uid = 1001, .gid = 1001,
 				  .nr_groups = 8, .groups = groups };
+	enum attachment att;
 	bool have_group;
 	unsigned int i;
 
 	if (!w || !buf)
 		abort();
 	build_world(w, data, size);
+	ctl_service_init(&w->svc, &fake_ops, w);
 	have_group = size && (data[size - 1] & 1);
 
 	/* groups the input picks, never the stats group ... */
-	for (i = 0; i < 8; i++)
-		groups[i] = size ? 1000 + data[i % size] % 64 : 1000;
-	serve(w, &root, have_group, CTL_ACCESS_ALL, buf);
-	serve(w, &other, have_group, CTL_ACCESS_NONE, buf);
-	/* ... then the stats group at a position the input picks */
-	groups[size ? data[0] % 8 : 0] = STATS_GID;
-	serve(w, &member, have_group,
-	      have_group ? CTL_ACCESS_READ : CTL_ACCESS_NONE, buf);
-	member.nr_groups = 0;
-	member.gid = STATS_GID;
-	serve(w, &member, have_group,
-	      have_group ? CTL_ACCESS_READ : CTL_ACCESS_NONE, buf);
+	for (att = ATTACH_NONE; att < ATTACH_NR; att++) {
+		for (i = 0; i < 8; i++)
+			groups[i] = size ? 1000 + data[i % size] % 64 : 1000;
+		member.nr_groups = 8;
+		member.gid = 1000;
+		serve(w, &root, have_group, CTL_ACCESS_ALL, att, buf);
+		serve(w, &other, have_group, CTL_ACCESS_NONE, att, buf);
+		/* ... then the stats group at a position the input picks */
+		groups[size ? data[0] % 8 : 0] = STATS_GID;
+		serve(w, &member, have_group,
+		      have_group ? CTL_ACCESS_READ : CTL_ACCESS_NONE, att,
+		      buf);
+		member.nr_groups = 0;
+		member.gid = STATS_GID;
+		serve(w, &member, have_group,
+		      have_group ? CTL_ACCESS_READ : CTL_ACCESS_NONE, att,
+		      buf);
+	}
 
 	free(w->str);
 	free(w);

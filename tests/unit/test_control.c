@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -29,6 +30,10 @@ static void expect_ok(const char *s, enum ctl_verb verb, bool json, pid_t pid)
 	assert_int_equal(req.verb, verb);
 	assert_int_equal(req.json, json);
 	assert_int_equal(req.pid, pid);
+	/* text never carries a descriptor or who sent it */
+	assert_int_equal(req.fd, -1);
+	assert_int_equal(req.peer_pid, 0);
+	assert_int_equal(req.peer_uid, 0);
 }
 
 static void expect_err(const char *s, int want, const char *needle)
@@ -243,6 +248,99 @@ static void test_help_lists_every_verb(void **state)
 	}
 }
 
+static void test_verb_table(void **state)
+{
+	char usage[64];
+	unsigned int v;
+
+	for (v = 0; v < CTL_VERB_NR; v++) {
+		const struct ctl_verb_info *vi = ctl_verb_info(v);
+
+		assert_non_null(vi);
+		assert_int_equal(ctl_verb_lookup(vi->name), (int)v);
+		assert_int_equal(ctl_verb_mutating(v), vi->mutating);
+		assert_true(vi->help[0] && !strchr(vi->help, '\n'));
+	}
+	assert_null(ctl_verb_info(CTL_VERB_NR));
+	assert_int_equal(ctl_verb_lookup("bogus"), -ENOENT);
+	assert_int_equal(ctl_verb_lookup(""), -ENOENT);
+
+	ctl_verb_usage(CTL_FOLIOS, usage, sizeof(usage));
+	assert_string_equal(usage, "folios [PID] [json]");
+	ctl_verb_usage(CTL_STATS, usage, sizeof(usage));
+	assert_string_equal(usage, "stats [json]");
+	ctl_verb_usage(CTL_PAUSE, usage, sizeof(usage));
+	assert_string_equal(usage, "pause");
+}
+
+static void test_parse_pid(void **state)
+{
+	pid_t pid = 0;
+
+	assert_int_equal(ctl_parse_pid("4711", &pid), 0);
+	assert_int_equal(pid, 4711);
+	assert_int_equal(ctl_parse_pid("2147483647", &pid), 0);
+	assert_int_equal(ctl_parse_pid("2147483648", &pid), -EINVAL);
+	assert_int_equal(ctl_parse_pid("0", &pid), -EINVAL);
+	assert_int_equal(ctl_parse_pid("-1", &pid), -EINVAL);
+	assert_int_equal(ctl_parse_pid("+1", &pid), -EINVAL);
+	assert_int_equal(ctl_parse_pid("12x", &pid), -EINVAL);
+	assert_int_equal(ctl_parse_pid("", &pid), -EINVAL);
+}
+
+static char *read_whole(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *buf;
+	long n;
+
+	if (!f)
+		fail_msg("cannot open %s", path);
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	rewind(f);
+	buf = calloc(1, (size_t)n + 1);
+	assert_non_null(buf);
+	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
+	fclose(f);
+	return buf;
+}
+
+/* The docs describe the verbs of the table, every one of them. */
+static void test_docs_name_every_verb(void **state)
+{
+	char *man = read_whole(TIERD_TIERCTL_MAN);
+	char *proto = read_whole(TIERD_PROTO_DOC);
+	char needle[80], usage[64], *row;
+	unsigned int v;
+
+	for (v = 0; v < CTL_VERB_NR; v++) {
+		const char *name = ctl_verb_name(v);
+
+		snprintf(needle, sizeof(needle), "\n.B %s\n", name);
+		if (!strstr(man, needle)) {
+			snprintf(needle, sizeof(needle), "\n.BR %s ", name);
+			if (!strstr(man, needle))
+				fail_msg("%s does not document '%s'",
+					 TIERD_TIERCTL_MAN, name);
+		}
+		ctl_verb_usage(v, usage, sizeof(usage));
+		snprintf(needle, sizeof(needle), "\n| `%s`", usage);
+		row = strstr(proto, needle);
+		if (!row)
+			fail_msg("%s does not document '%s'", TIERD_PROTO_DOC,
+				 usage);
+		/* the next column says whether it is mutating (root only) */
+		row = strchr(row + 2, '|');
+		row += strspn(row + 1, " ") + 1;
+		if (strncmp(row, ctl_verb_mutating(v) ? "yes" : "no ", 3))
+			fail_msg("%s: '%s' mutating column is wrong",
+				 TIERD_PROTO_DOC, usage);
+	}
+	free(man);
+	free(proto);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -256,6 +354,9 @@ int main(void)
 		cmocka_unit_test(test_permission_matrix),
 		cmocka_unit_test(test_reply_framing),
 		cmocka_unit_test(test_help_lists_every_verb),
+		cmocka_unit_test(test_verb_table),
+		cmocka_unit_test(test_parse_pid),
+		cmocka_unit_test(test_docs_name_every_verb),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
