@@ -39,6 +39,9 @@ rearm_ms=200
 hot_min_pct=95
 cold_max_pct=5
 nb_mode=2
+nb_promote_rate=
+access=write
+reset_policy=0
 socket=/run/tierd/tierd.sock
 
 usage() {
@@ -51,11 +54,19 @@ usage: $0 --workload PATH [--tierd PATH --tierctl PATH] [options]
   --set SEC.KEY=VAL  override or add a key of the generated tierd.conf
   --judge LOG        do not boot: judge a kept console log of SCENARIO again
   --nb-mode N        kernel.numa_balancing value for numa-balancing (default 2)
+  --nb-promote-rate MBPS
+                     numa-balancing: set kernel.numa_balancing_promote_rate_limit_MBps
+                     (tiering mode's promotion limit; 0 stops promotion)
+  --access MODE      what the workload does to its hot set: write (default),
+                     read (loads only) or mixed (every other hot page read)
+  --reset-policy     drop the workload's MPOL_BIND after populating (always
+                     on in numa-balancing: NUMA balancing skips bound VMAs)
   --expect-fail CHK  invert: succeed only if the run completed and check CHK
                      failed (used by the negative ctest)
   --timeout S        bound on the whole qemu run (default 300)
   --artifacts DIR    where the console log is kept on failure
-  --kernel PATH      guest kernel (default: newest /boot/vmlinuz-*)
+  --kernel K         guest kernel: 6.12 (default) or 6.1 (Debian kernels cached
+                     by scripts/guest-kernels.sh), or a path containing "/"
   --duration-ms MS   workload hot phase (default $duration_ms)
   --keep             keep the console log and initramfs even on PASS
   -v                 echo the console log while it is written
@@ -70,6 +81,9 @@ while [ $# -gt 0 ]; do
 	--tierctl) tierctl_bin=$2; shift ;;
 	--workload) workload_bin=$2; shift ;;
 	--nb-mode) nb_mode=$2; shift ;;
+	--nb-promote-rate) nb_promote_rate=$2; shift ;;
+	--access) access=$2; shift ;;
+	--reset-policy) reset_policy=1 ;;
 	--exec) exec_cmd=$2; shift ;;
 	--add-bin) extra_bins+=("$2"); shift ;;
 	--set) conf_sets+=("$2"); shift ;;
@@ -92,6 +106,16 @@ tierd|tierd-disabled|tierd-headroom) needs_tierd=1 ;;
 numa-balancing|oracle|migratepages|exec) needs_tierd=0 ;;
 *) echo "run-e2e: --scenario: unknown scenario '$scenario'" >&2; exit 2 ;;
 esac
+case "$access" in
+read|write|mixed) ;;
+*) echo "run-e2e: --access: '$access' is not read, write or mixed" >&2; exit 2 ;;
+esac
+case "$nb_promote_rate" in
+''|*[!0-9]*)
+	[ -z "$nb_promote_rate" ] ||
+		{ echo "run-e2e: --nb-promote-rate: '$nb_promote_rate' is not a number of MB/s" >&2; exit 2; } ;;
+esac
+[ "$scenario" = numa-balancing ] && reset_policy=1
 
 . "$(dirname "$0")/guest-lib.sh"
 
@@ -140,10 +164,11 @@ build_initramfs() {
 	[ "$scenario" = tierd-headroom ] && min_free=2048
 	cat > "$root/e2e/params" <<EOF
 SCENARIO=$scenario
-WL_ARGS="--size-mb $size_mb --hot-pages $hot_pages --duration-ms $duration_ms --sample-ms $sample_ms $([ "$scenario" = numa-balancing ] && echo --reset-policy)"
+WL_ARGS="--size-mb $size_mb --hot-pages $hot_pages --duration-ms $duration_ms --sample-ms $sample_ms --access $access $([ $reset_policy = 1 ] && echo --reset-policy)"
 WL_DURATION_MS=$duration_ms
 TIERD_SOCKET=$socket
 NB_MODE=$nb_mode
+NB_PROMOTE_RATE=$nb_promote_rate
 EOF
 	printf '%s\n' "$exec_cmd" > "$root/e2e/exec.sh"
 	cat > "$root/e2e/tierd.conf.in" <<EOF
@@ -199,7 +224,7 @@ build_initramfs || { echo "FAIL: could not build the initramfs in $work"; exit 1
 
 # ---- boot -----------------------------------------------------------------
 
-echo "run-e2e: scenario=$scenario kernel=$kernel accel=${E2E_ACCEL:-tcg} timeout=${timeout_s}s"
+echo "run-e2e: scenario=$scenario access=$access reset_policy=$reset_policy kernel=${kernel_name:-path} ($kernel) accel=${E2E_ACCEL:-tcg} timeout=${timeout_s}s"
 guest_boot
 else
 	cp "$judge_log" "$log" || exit 2
@@ -242,6 +267,8 @@ elif ! grep -q '^E2E-END rc=0' "$C"; then
 	infra_fail="guest did not finish its scenario (no E2E-END rc=0)"
 fi
 
+guest_judge_tiers "$C"
+
 wl=$(grep -m1 '^E2E-WORKLOAD ' "$C")
 final=$(grep -m1 '^E2E-PLACEMENT' "$C")
 nr_hot=$(kv "$wl" hot)
@@ -270,6 +297,7 @@ if [ -z "$infra_fail" ] && [ "$scenario" != exec ]; then
 	cold0=$(kv "$final" cold_on0)
 	first95=$(timeline | awk -v n="$nr_hot" -v p="$hot_min_pct" \
 		'$2 * 100 >= n * p { print $1; exit }')
+	first90=$(timeline | awk -v n="$nr_hot" '$2 * 100 >= n * 90 { print $1; exit }')
 	echo "timeline (t_ms hot_on_node0/$nr_hot cold_on_node0/$nr_cold):"
 	timeline | awk '{ printf "  %6d ms  hot %5d (%5.1f%%)  cold %5d\n", $1, $2, 100 * $2 / '"$nr_hot"', $3 }'
 fi
@@ -400,18 +428,22 @@ if [ -z "$infra_fail" ]; then
 		grep '^E2E-VMSTAT' "$C" | sed 's/^/  /'
 		grep '^E2E-KTHREAD-CPU' "$C" | sed 's/^/  /'
 		passes+=("report: $hot0/$nr_hot hot and $cold0/$nr_cold cold pages on node 0 at the end")
+		infos+=("kernel promotion (access=$access): hot set at 90% after ${first90:-never} ms, at ${hot_min_pct}% after ${first95:-never} ms of ${duration_ms} ms ($(grep -m1 '^E2E-NB ' "$C" | sed 's/^E2E-NB //'))")
 		;;
 	esac
 fi
 
-echo "---- e2e summary: scenario=$scenario (${elapsed_s}s) ----"
+echo "---- e2e summary: scenario=$scenario access=$access kernel=${kernel_name:-$kernel} (${elapsed_s}s) ----"
+[ -n "$tiers_pass" ] && echo "  PASS tiers: $tiers_pass"
 for p in "${passes[@]}"; do echo "  PASS $p"; done
 for f in "${failures[@]}"; do echo "  FAIL $f"; done
+[ -n "$tiers_info" ] && echo "  INFO tiers: $tiers_info"
 for i in "${infos[@]}"; do echo "  INFO $i"; done
+[ -n "$tiers_fail" ] && echo "  FAIL tiers: $tiers_fail"
 [ -n "$infra_fail" ] && echo "  FAIL run: $infra_fail"
 
 result=PASS
-[ -n "$infra_fail" ] || [ ${#failures[@]} -gt 0 ] && result=FAIL
+[ -n "$infra_fail" ] || [ -n "$tiers_fail" ] || [ ${#failures[@]} -gt 0 ] && result=FAIL
 
 keep_log() {
 	local dest
@@ -421,7 +453,7 @@ keep_log() {
 }
 
 if [ -n "$expect_fail" ]; then
-	if [ -n "$infra_fail" ]; then
+	if [ -n "$infra_fail" ] || [ -n "$tiers_fail" ]; then
 		echo "RESULT: FAIL (expected check '$expect_fail' to fail, but the run itself failed)"
 		keep_log
 		exit 1
