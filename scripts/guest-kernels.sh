@@ -20,6 +20,7 @@
 #        guest-kernels.sh --path NAME    print NAME's cache directory (holds
 #                                        vmlinuz, config, package); exit 1
 #                                        with a message when not cached
+# Exit: 0 done, 1 failure (named on stderr), 2 unknown kernel name.
 # Cache: $TIERD_GUEST_KERNELS, default /var/cache/tierd/guest-kernels.
 set -euo pipefail
 
@@ -66,7 +67,8 @@ package_for() {
 known_name() {
 	local k
 	for k in "${known[@]}"; do [ "$k" = "$1" ] && return 0; done
-	die "unknown guest kernel '$1' (known: ${known[*]})"
+	echo "guest-kernels: unknown guest kernel '$1' (known: ${known[*]})" >&2
+	exit 2
 }
 
 # check_config NAME FILE: every needed option is =y
@@ -168,7 +170,7 @@ if [ "${1:-}" = --path ]; then
 	print_path "$2"
 	exit
 fi
-case "${1:-}" in -h|--help) sed -n '3,24s/^# \{0,1\}//p' "$0"; exit 0 ;; esac
+case "${1:-}" in -h|--help) sed -n '3,/^set -e/{/^set -e/d; s/^# \{0,1\}//p}' "$0"; exit 0 ;; esac
 names=("${known[@]}")
 [ $# -gt 0 ] && names=("$@")
 for n in "${names[@]}"; do known_name "$n"; done
