@@ -100,6 +100,12 @@ node0_free_kb() {
 	awk '/MemFree/ { print $4 }' /sys/devices/system/node/node0/meminfo
 }
 
+# The NUMA balancing counters while it runs: do hint faults keep coming,
+# and how many of them turn into promotions.
+sample_nb() {
+	echo "E2E-NB-SAMPLE t_ms=$(( $(now_ms) - GO_MS )) $(grep -E '^(numa_pte_updates|numa_hint_faults|pgpromote_candidate|pgpromote_success) ' /proc/vmstat | tr ' ' '=' | tr '\n' ' ')"
+}
+
 vmstat_numa() {
 	grep -E '^(numa_|pgpromote|pgdemote|pgmigrate)' /proc/vmstat | tr ' ' '=' | tr '\n' ' '
 }
@@ -159,6 +165,7 @@ wait_workload() {
 		[ $i -gt $(( (WL_DURATION_MS + 60000) / 500 )) ] &&
 			fatal "workload still running long after its duration"
 		sample_free
+		[ "$SCENARIO" = numa-balancing ] && sample_nb
 		usleep 500000
 	done
 }

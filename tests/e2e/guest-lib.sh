@@ -124,14 +124,19 @@ guest_unlock() {
 # The qemu arguments of the two-node guest.  HMAT gives node 1 (initiator:
 # node 0's CPUs) 3x the latency and a quarter of the bandwidth of node 0,
 # so kernels that place tiers by HMAT (6.7+) put it in a lower tier.
+# E2E_HMAT=0 leaves HMAT out (to compare; the tiers check then fails on
+# 6.12).
 guest_qemu_numa_args() {
-	local lb="-numa hmat-lb,initiator=0,hierarchy=memory"
-	echo "-machine hmat=on -smp 2 -m 2G
+	local lb="-numa hmat-lb,initiator=0,hierarchy=memory" init=,initiator=0
+	[ "${E2E_HMAT:-1}" = 0 ] && init=
+	echo "-smp 2 -m 2G
 		-object memory-backend-ram,id=m0,size=1G
 		-object memory-backend-ram,id=m1,size=1G
 		-numa node,nodeid=0,cpus=0-1,memdev=m0
-		-numa node,nodeid=1,memdev=m1,initiator=0
-		-numa dist,src=0,dst=1,val=20
+		-numa node,nodeid=1,memdev=m1$init
+		-numa dist,src=0,dst=1,val=20"
+	[ -n "$init" ] || return 0
+	echo "-machine hmat=on
 		$lb,target=0,data-type=access-latency,latency=100
 		$lb,target=0,data-type=access-bandwidth,bandwidth=20G
 		$lb,target=1,data-type=access-latency,latency=300
