@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # Install the Debian 12 packages tierd needs to build, test and run its
-# end-to-end guest.  Idempotent: packages already present are skipped by apt.
+# end-to-end guest, and (unless --build-only) the guest kernels
+# (scripts/guest-kernels.sh: Debian 6.12 and 6.1 images unpacked into a
+# cache, not installed).  Idempotent: packages already present are skipped
+# by apt, cached kernels are re-used.
 set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
 
 build_pkgs=(
 	build-essential cmake pkg-config
@@ -10,9 +14,9 @@ build_pkgs=(
 )
 test_pkgs=(
 	systemd numactl
-	# end-to-end guest: TCG qemu, a Debian kernel with BTF/NUMA/soft-dirty,
-	# busybox for the initramfs
-	qemu-system-x86 linux-image-amd64 busybox-static cpio
+	# end-to-end guest: TCG qemu, busybox for the initramfs (the kernels
+	# come from guest-kernels.sh), flock for the machine-wide guest lock
+	qemu-system-x86 busybox-static cpio util-linux
 	# e2e harness: reads tierctl stats --json
 	jq
 	# kernel-patches/check-series.sh: checkpatch.pl and 6.1 files to apply to
@@ -22,20 +26,24 @@ test_pkgs=(
 	linux-headers-amd64 python3-docutils
 )
 
+build_only=0
+[ "${1:-}" = "--build-only" ] && build_only=1
 want=("${build_pkgs[@]}")
-[ "${1:-}" = "--build-only" ] || want+=("${test_pkgs[@]}")
+[ $build_only = 1 ] || want+=("${test_pkgs[@]}")
 
 missing=()
 for p in "${want[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
 		missing+=("$p")
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
 
-if [ "$(id -u)" -ne 0 ]; then
-	echo "install-deps: need root to install: ${missing[*]}" >&2
-	exit 1
+if [ ${#missing[@]} -gt 0 ]; then
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "install-deps: need root to install: ${missing[*]}" >&2
+		exit 1
+	fi
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
-export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq
-apt-get install -y -qq --no-install-recommends "${missing[@]}"
+[ $build_only = 1 ] || bash "$here/guest-kernels.sh"

@@ -62,13 +62,7 @@ check_kernel() {
 		echo "E2E-CHECK name=page_fault_user ok=1" ||
 		echo "E2E-CHECK name=page_fault_user ok=0 reason=\"tracepoint missing\""
 
-	# Report, never assert: where the kernel put each node in its tiers.
-	for t in /sys/devices/virtual/memory_tiering/memory_tier*; do
-		[ -d "$t" ] || continue
-		echo "E2E-MEMTIER tier=${t##*/} nodes=$(cat $t/nodelist 2>/dev/null)"
-	done
-	[ -d /sys/devices/virtual/memory_tiering ] ||
-		echo "E2E-MEMTIER none=\"/sys/devices/virtual/memory_tiering missing\""
+	report_tiers
 	# The kernel turns NUMA balancing on by default on multi-node boxes.
 	# Off unless it is the mechanism under test: its PROT_NONE hinting PTEs
 	# make move_pages report -ENOENT on 6.1 and would blur who moved what.
@@ -78,8 +72,38 @@ check_kernel() {
 	echo "E2E-MEMTIER demotion_enabled=${demote:-missing}"
 }
 
+# Report, never assert (the host judges, guest-lib.sh): where the kernel
+# put each node in its tiers, and the HMAT figures it read for each node
+# (access class 0, from its nearest initiators; ns and MB/s).
+report_tiers() {
+	for t in /sys/devices/virtual/memory_tiering/memory_tier*; do
+		[ -d "$t" ] || continue
+		echo "E2E-MEMTIER tier=${t##*/} nodes=$(cat $t/nodelist 2>/dev/null)"
+	done
+	[ -d /sys/devices/virtual/memory_tiering ] ||
+		echo "E2E-MEMTIER none=\"/sys/devices/virtual/memory_tiering missing\""
+	for n in /sys/devices/system/node/node[0-9]*; do
+		a=$n/access0/initiators
+		if [ ! -d "$a" ]; then
+			echo "E2E-HMAT node=${n##*node} access0=missing"
+			continue
+		fi
+		line="E2E-HMAT node=${n##*node} initiators=$(ls -d $a/node* 2>/dev/null | sed 's,.*/node,,' | tr '\n' ',' | sed 's/,$//')"
+		for f in read_latency write_latency read_bandwidth write_bandwidth; do
+			line="$line $f=$(cat $a/$f 2>/dev/null || echo missing)"
+		done
+		echo "$line"
+	done
+}
+
 node0_free_kb() {
 	awk '/MemFree/ { print $4 }' /sys/devices/system/node/node0/meminfo
+}
+
+# The NUMA balancing counters while it runs: do hint faults keep coming,
+# and how many of them turn into promotions.
+sample_nb() {
+	echo "E2E-NB-SAMPLE t_ms=$(( $(now_ms) - GO_MS )) $(grep -E '^(numa_pte_updates|numa_hint_faults|pgpromote_candidate|pgpromote_success) ' /proc/vmstat | tr ' ' '=' | tr '\n' ' ')"
 }
 
 vmstat_numa() {
@@ -141,6 +165,7 @@ wait_workload() {
 		[ $i -gt $(( (WL_DURATION_MS + 60000) / 500 )) ] &&
 			fatal "workload still running long after its duration"
 		sample_free
+		[ "$SCENARIO" = numa-balancing ] && sample_nb
 		usleep 500000
 	done
 }
@@ -225,7 +250,13 @@ run_numa_balancing() {
 	start_workload
 	sysctl -w kernel.numa_balancing=$NB_MODE ||
 		fatal "cannot set kernel.numa_balancing=$NB_MODE"
-	echo "E2E-NB mode=$(cat /proc/sys/kernel/numa_balancing)"
+	rl=/proc/sys/kernel/numa_balancing_promote_rate_limit_MBps
+	if [ -n "$NB_PROMOTE_RATE" ]; then
+		[ -w $rl ] || fatal "no $rl in this kernel (--nb-promote-rate)"
+		echo "$NB_PROMOTE_RATE" > $rl ||
+			fatal "cannot set $rl to $NB_PROMOTE_RATE"
+	fi
+	echo "E2E-NB mode=$(cat /proc/sys/kernel/numa_balancing) promote_rate_limit_MBps=$(cat $rl 2>/dev/null || echo missing)"
 	go
 	wait_workload
 	echo "E2E-VMSTAT when=after $(vmstat_numa)"

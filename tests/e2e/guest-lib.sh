@@ -2,27 +2,53 @@
 # shellcheck shell=bash
 #
 # Shared by run-e2e.sh and systemd-unit.sh: the host tools a guest run
-# needs, and booting the two-node NUMA guest (qemu TCG; node 0 with both
-# vCPUs and 1 GiB, node 1 memory-only with 1 GiB, distance 20) with a
-# bounded wait.  Source it; it defines functions and sets nothing else.
+# needs, the guest kernel by name, and booting the two-node NUMA guest (qemu
+# TCG; node 0 with both vCPUs and 1 GiB, node 1 memory-only with 1 GiB,
+# distance 20, HMAT: node 1 slower) with a bounded wait, one guest at a time
+# machine-wide.  Source it; it defines functions and sets nothing else.
+
+guest_lib_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# One guest at a time on the machine: TCG guests are CPU-bound.
+guest_lock_file=/tmp/tierd-guest.lock
 
 skip() {
 	echo "SKIP: $*"
 	exit 77
 }
 
-# Skips (exit 77) unless qemu, cpio, jq and a static busybox are there and
-# a guest kernel is found; sets $busybox, and $kernel when it was empty.
+# $kernel is a name (6.12, the default, or 6.1: a Debian kernel cached by
+# scripts/guest-kernels.sh) or a path (anything with a "/").  Sets $kernel
+# to the image's path and $kernel_name to the name ("" for a path).
+guest_resolve_kernel() {
+	local dir rc
+	kernel_name=
+	case "${kernel:=6.12}" in
+	*/*) ;;
+	*)
+		kernel_name=$kernel
+		dir=$(bash "$guest_lib_dir/../../scripts/guest-kernels.sh" --path "$kernel_name" 2>&1)
+		rc=$?
+		if [ $rc = 2 ]; then
+			echo "$dir" >&2
+			exit 2
+		fi
+		[ $rc = 0 ] || skip "$dir"
+		kernel=$dir/vmlinuz
+		;;
+	esac
+}
+
+# Skips (exit 77) unless qemu, cpio, jq, flock and a static busybox are
+# there and the guest kernel is found; sets $busybox, $kernel and
+# $kernel_name (guest_resolve_kernel).
 guest_need_tools() {
 	command -v qemu-system-x86_64 >/dev/null || skip "qemu-system-x86_64 not installed (scripts/install-deps.sh)"
 	command -v cpio >/dev/null || skip "cpio not installed"
 	command -v jq >/dev/null || skip "jq not installed (scripts/install-deps.sh)"
+	command -v flock >/dev/null || skip "flock not installed (util-linux)"
 	busybox=$(command -v busybox) || skip "busybox-static not installed"
 	ldd "$busybox" >/dev/null 2>&1 && skip "$busybox is dynamically linked; install busybox-static"
-	if [ -z "$kernel" ]; then
-		kernel=$(ls -1 /boot/vmlinuz-* 2>/dev/null | sort -V | tail -n 1)
-		[ -n "$kernel" ] || skip "no guest kernel in /boot (linux-image-amd64)"
-	fi
+	guest_resolve_kernel
 	[ -r "$kernel" ] || skip "guest kernel $kernel is not readable"
 }
 
@@ -66,28 +92,78 @@ guest_cleanup() {
 	fi
 }
 
+# guest_lock: wait for the machine-wide guest lock (flock on
+# $guest_lock_file).  A caller that already holds it (e.g. the whole run
+# under `flock /tmp/tierd-guest.lock ...`) passed its descriptor down to
+# us: lock that same open file again, which cannot wait on itself.
+guest_lock() {
+	local fd
+	guest_lock_fd=
+	for fd in /proc/$$/fd/*; do
+		[ "$(readlink "$fd" 2>/dev/null)" = "$guest_lock_file" ] || continue
+		fd=${fd##*/}
+		flock -n "$fd" && return 0
+	done
+	# read-only when another user created it: flock needs no write access
+	if [ -e "$guest_lock_file" ] && [ ! -w "$guest_lock_file" ]; then
+		exec {guest_lock_fd}<"$guest_lock_file" || return 1
+	else
+		exec {guest_lock_fd}>>"$guest_lock_file" || return 1
+	fi
+	if ! flock -n "$guest_lock_fd"; then
+		echo "$guest_prog: waiting for $guest_lock_file (another guest is running)"
+		flock "$guest_lock_fd" || return 1
+	fi
+}
+
+guest_unlock() {
+	[ -n "$guest_lock_fd" ] && exec {guest_lock_fd}>&-
+	guest_lock_fd=
+}
+
+# The qemu arguments of the two-node guest.  HMAT gives node 1 (initiator:
+# node 0's CPUs) 3x the latency and a quarter of the bandwidth of node 0,
+# so kernels that place tiers by HMAT (6.7+) put it in a lower tier.
+# E2E_HMAT=0 leaves HMAT out (to compare; the tiers check then fails on
+# 6.12).
+guest_qemu_numa_args() {
+	local lb="-numa hmat-lb,initiator=0,hierarchy=memory" init=,initiator=0
+	[ "${E2E_HMAT:-1}" = 0 ] && init=
+	echo "-smp 2 -m 2G
+		-object memory-backend-ram,id=m0,size=1G
+		-object memory-backend-ram,id=m1,size=1G
+		-numa node,nodeid=0,cpus=0-1,memdev=m0
+		-numa node,nodeid=1,memdev=m1$init
+		-numa dist,src=0,dst=1,val=20"
+	[ -n "$init" ] || return 0
+	echo "-machine hmat=on
+		$lb,target=0,data-type=access-latency,latency=100
+		$lb,target=0,data-type=access-bandwidth,bandwidth=20G
+		$lb,target=1,data-type=access-latency,latency=300
+		$lb,target=1,data-type=access-bandwidth,bandwidth=5G"
+}
+
 # guest_boot EXTRA_CMDLINE: boot $kernel with $work/initramfs.gz, serial
-# console to $log, killed after $timeout_s; with $verbose=1 the console is
-# followed on stdout.  Sets qemu_rc, timed_out and elapsed_s; $qemu_pid
-# holds the pid while it runs so guest_cleanup can kill it.
+# console to $log, killed after $timeout_s (counted once the guest lock is
+# held); with $verbose=1 the console is followed on stdout.  Sets qemu_rc,
+# timed_out and elapsed_s; $qemu_pid holds the pid while it runs so
+# guest_cleanup can kill it.
 guest_boot() {
 	local accel=tcg tail_pid= start_s
 	local -a args
 
 	[ "${E2E_ACCEL:-}" = kvm ] && accel=kvm
+	# shellcheck disable=SC2207 # the list has no globs or quoted spaces
 	args=(
-		-accel "$accel" -smp 2 -m 2G -display none -monitor none -no-reboot
-		-object memory-backend-ram,id=m0,size=1G
-		-object memory-backend-ram,id=m1,size=1G
-		-numa node,nodeid=0,cpus=0-1,memdev=m0
-		-numa node,nodeid=1,memdev=m1
-		-numa dist,src=0,dst=1,val=20
+		-accel "$accel" -display none -monitor none -no-reboot
+		$(guest_qemu_numa_args)
 		-kernel "$kernel" -initrd "$work/initramfs.gz"
 		-append "console=ttyS0 panic=-1 oops=panic loglevel=4 transparent_hugepage=madvise${1:+ $1}"
 		-serial "file:$log"
 	)
 	if [ "$accel" = tcg ]; then args+=(-cpu max); else args+=(-cpu host); fi
 
+	guest_lock || { echo "$guest_prog: cannot lock $guest_lock_file"; exit 1; }
 	start_s=$(date +%s)
 	qemu-system-x86_64 "${args[@]}" </dev/null >"$work/qemu.out" 2>&1 &
 	qemu_pid=$!
@@ -109,7 +185,53 @@ guest_boot() {
 	wait "$qemu_pid" 2>/dev/null
 	qemu_rc=$?
 	qemu_pid=
+	guest_unlock
 	[ -n "$tail_pid" ] && kill "$tail_pid" 2>/dev/null
 	elapsed_s=$(( $(date +%s) - start_s ))
 	return 0
+}
+
+# guest_node_tier CONSOLE NODE: the memory_tierN whose nodelist (E2E-MEMTIER
+# lines, e.g. "0-1" or "0,2-3") holds NODE.
+guest_node_tier() {
+	awk -v n="$2" '/^E2E-MEMTIER tier=/ {
+		t = $2; sub("tier=", "", t); l = $3; sub("nodes=", "", l)
+		k = split(l, part, ",")
+		for (i = 1; i <= k; i++) {
+			lo = part[i] + 0; hi = lo
+			if (index(part[i], "-"))
+				hi = substr(part[i], index(part[i], "-") + 1) + 0
+			if (n + 0 >= lo && n + 0 <= hi) { print t; exit }
+		}
+	}' "$1"
+}
+
+# guest_judge_tiers CONSOLE: the tiers the guest booted with (E2E-KERNEL,
+# E2E-MEMTIER, E2E-HMAT lines).  Kernels from 6.12 on (the measured main
+# target; HMAT-based tiers came in 6.7) must put node 1 in a tier below
+# node 0, i.e. a larger memory_tier id; older ones (6.1) keep one tier for
+# both nodes, which is reported.  Fills tiers_pass, tiers_fail (a failure:
+# the platform is not the one the tests assume) and tiers_info.
+guest_judge_tiers() {
+	local rel t0 t1 id0 id1 hmat maj min
+	tiers_pass= tiers_fail= tiers_info=
+	rel=$(sed -n 's/^E2E-KERNEL release=//p' "$1" | head -n 1)
+	[ -n "$rel" ] || return 0
+	t0=$(guest_node_tier "$1" 0)
+	t1=$(guest_node_tier "$1" 1)
+	hmat=$(sed -n 's/^E2E-HMAT node=\([0-9]*\) /node \1: /p' "$1" | tr '\n' ';' | sed 's/;$//; s/;/; /g')
+	tiers_info="HMAT access0: ${hmat:-no E2E-HMAT lines}"
+	maj=${rel%%.*} min=${rel#*.} min=${min%%[!0-9]*}
+	id0=${t0#memory_tier} id1=${t1#memory_tier}
+	if [ "$maj" -gt 6 ] || { [ "$maj" = 6 ] && [ "${min:-0}" -ge 12 ]; }; then
+		if [ -n "$t0" ] && [ -n "$t1" ] && [ "$id1" -gt "$id0" ]; then
+			tiers_pass="kernel $rel: node 1 in $t1, below node 0 in $t0"
+		else
+			tiers_fail="kernel $rel: node 1 is not in a tier below node 0 (node 0: ${t0:-no tier}, node 1: ${t1:-no tier}); the HMAT figures (qemu -numa hmat-lb) should have put it lower"
+		fi
+	elif [ -n "$t0" ] && [ "$t0" = "$t1" ]; then
+		tiers_info="kernel $rel: both nodes share $t0 (expected: this kernel does not place tiers by HMAT); $tiers_info"
+	else
+		tiers_info="kernel $rel: node 0 in ${t0:-no tier}, node 1 in ${t1:-no tier}; $tiers_info"
+	fi
 }

@@ -39,6 +39,9 @@ rearm_ms=200
 hot_min_pct=95
 cold_max_pct=5
 nb_mode=2
+nb_promote_rate=
+access=write
+reset_policy=0
 socket=/run/tierd/tierd.sock
 
 usage() {
@@ -51,15 +54,25 @@ usage: $0 --workload PATH [--tierd PATH --tierctl PATH] [options]
   --set SEC.KEY=VAL  override or add a key of the generated tierd.conf
   --judge LOG        do not boot: judge a kept console log of SCENARIO again
   --nb-mode N        kernel.numa_balancing value for numa-balancing (default 2)
+  --nb-promote-rate MBPS
+                     numa-balancing: set kernel.numa_balancing_promote_rate_limit_MBps
+                     (tiering mode's promotion limit; 0 stops promotion)
+  --access MODE      what the workload does to its hot set: write (default),
+                     read (loads only) or mixed (every other hot page read)
+  --reset-policy     drop the workload's MPOL_BIND after populating (always
+                     on in numa-balancing: NUMA balancing skips bound VMAs)
   --expect-fail CHK  invert: succeed only if the run completed and check CHK
                      failed (used by the negative ctest)
   --timeout S        bound on the whole qemu run (default 300)
   --artifacts DIR    where the console log is kept on failure
-  --kernel PATH      guest kernel (default: newest /boot/vmlinuz-*)
+  --kernel K         guest kernel: 6.12 (default) or 6.1 (Debian kernels cached
+                     by scripts/guest-kernels.sh), or a path containing "/"
   --duration-ms MS   workload hot phase (default $duration_ms)
+  --sample-ms MS     placement timeline period (default $sample_ms)
   --keep             keep the console log and initramfs even on PASS
   -v                 echo the console log while it is written
-Environment: E2E_ACCEL=kvm to try KVM (default TCG), E2E_TIMEOUT, E2E_KERNEL.
+Environment: E2E_ACCEL=kvm to try KVM (default TCG), E2E_TIMEOUT, E2E_KERNEL,
+E2E_HMAT=0 to boot without HMAT (the tiers check then fails on 6.12).
 EOF
 }
 
@@ -70,6 +83,9 @@ while [ $# -gt 0 ]; do
 	--tierctl) tierctl_bin=$2; shift ;;
 	--workload) workload_bin=$2; shift ;;
 	--nb-mode) nb_mode=$2; shift ;;
+	--nb-promote-rate) nb_promote_rate=$2; shift ;;
+	--access) access=$2; shift ;;
+	--reset-policy) reset_policy=1 ;;
 	--exec) exec_cmd=$2; shift ;;
 	--add-bin) extra_bins+=("$2"); shift ;;
 	--set) conf_sets+=("$2"); shift ;;
@@ -79,6 +95,7 @@ while [ $# -gt 0 ]; do
 	--artifacts) artifact_dir=$2; shift ;;
 	--kernel) kernel=$2; shift ;;
 	--duration-ms) duration_ms=$2; shift ;;
+	--sample-ms) sample_ms=$2; shift ;;
 	--keep) keep=1 ;;
 	-v) verbose=1 ;;
 	-h|--help) usage; exit 0 ;;
@@ -92,6 +109,16 @@ tierd|tierd-disabled|tierd-headroom) needs_tierd=1 ;;
 numa-balancing|oracle|migratepages|exec) needs_tierd=0 ;;
 *) echo "run-e2e: --scenario: unknown scenario '$scenario'" >&2; exit 2 ;;
 esac
+case "$access" in
+read|write|mixed) ;;
+*) echo "run-e2e: --access: '$access' is not read, write or mixed" >&2; exit 2 ;;
+esac
+case "$nb_promote_rate" in
+''|*[!0-9]*)
+	[ -z "$nb_promote_rate" ] ||
+		{ echo "run-e2e: --nb-promote-rate: '$nb_promote_rate' is not a number of MB/s" >&2; exit 2; } ;;
+esac
+[ "$scenario" = numa-balancing ] && reset_policy=1
 
 . "$(dirname "$0")/guest-lib.sh"
 
@@ -140,10 +167,11 @@ build_initramfs() {
 	[ "$scenario" = tierd-headroom ] && min_free=2048
 	cat > "$root/e2e/params" <<EOF
 SCENARIO=$scenario
-WL_ARGS="--size-mb $size_mb --hot-pages $hot_pages --duration-ms $duration_ms --sample-ms $sample_ms $([ "$scenario" = numa-balancing ] && echo --reset-policy)"
+WL_ARGS="--size-mb $size_mb --hot-pages $hot_pages --duration-ms $duration_ms --sample-ms $sample_ms --access $access $([ $reset_policy = 1 ] && echo --reset-policy)"
 WL_DURATION_MS=$duration_ms
 TIERD_SOCKET=$socket
 NB_MODE=$nb_mode
+NB_PROMOTE_RATE=$nb_promote_rate
 EOF
 	printf '%s\n' "$exec_cmd" > "$root/e2e/exec.sh"
 	cat > "$root/e2e/tierd.conf.in" <<EOF
@@ -199,7 +227,7 @@ build_initramfs || { echo "FAIL: could not build the initramfs in $work"; exit 1
 
 # ---- boot -----------------------------------------------------------------
 
-echo "run-e2e: scenario=$scenario kernel=$kernel accel=${E2E_ACCEL:-tcg} timeout=${timeout_s}s"
+echo "run-e2e: scenario=$scenario access=$access reset_policy=$reset_policy kernel=${kernel_name:-path} ($kernel) accel=${E2E_ACCEL:-tcg} timeout=${timeout_s}s"
 guest_boot
 else
 	cp "$judge_log" "$log" || exit 2
@@ -242,6 +270,8 @@ elif ! grep -q '^E2E-END rc=0' "$C"; then
 	infra_fail="guest did not finish its scenario (no E2E-END rc=0)"
 fi
 
+guest_judge_tiers "$C"
+
 wl=$(grep -m1 '^E2E-WORKLOAD ' "$C")
 final=$(grep -m1 '^E2E-PLACEMENT' "$C")
 nr_hot=$(kv "$wl" hot)
@@ -270,9 +300,14 @@ if [ -z "$infra_fail" ] && [ "$scenario" != exec ]; then
 	cold0=$(kv "$final" cold_on0)
 	first95=$(timeline | awk -v n="$nr_hot" -v p="$hot_min_pct" \
 		'$2 * 100 >= n * p { print $1; exit }')
+	first90=$(timeline | awk -v n="$nr_hot" '$2 * 100 >= n * 90 { print $1; exit }')
 	echo "timeline (t_ms hot_on_node0/$nr_hot cold_on_node0/$nr_cold):"
 	timeline | awk '{ printf "  %6d ms  hot %5d (%5.1f%%)  cold %5d\n", $1, $2, 100 * $2 / '"$nr_hot"', $3 }'
 fi
+
+ms_or_never() {
+	if [ -n "$1" ]; then echo "$1 ms"; else echo never; fi
+}
 
 judge_placement() {
 	local ok
@@ -331,7 +366,7 @@ judge_tierd() {
 				 if (moved - allow > w) w = moved - allow; if (moved > m) m = moved }
 			{ t = $1; p = $2 + $3 } END { printf "%d %d\n", w, m }')
 		check rate_timeline $([ "${worst% *}" -le 0 ] && echo 1 || echo 0) \
-			"largest bytes moved between 1 s samples: ${worst#* } (allowed ${rate_mbps} MiB/s x (interval + 100 ms) + $burst_b)"
+			"largest bytes moved between samples: ${worst#* } (allowed ${rate_mbps} MiB/s x (interval + 100 ms) + $burst_b)"
 	fi
 
 	# With promotion off, the failure must be "not moved", not "not seen".
@@ -399,19 +434,25 @@ if [ -z "$infra_fail" ]; then
 		grep '^E2E-MEMTIER' "$C" | sed 's/^/  /'
 		grep '^E2E-VMSTAT' "$C" | sed 's/^/  /'
 		grep '^E2E-KTHREAD-CPU' "$C" | sed 's/^/  /'
+		echo "  kernel counters while the workload ran (every second sample):"
+		grep '^E2E-NB-SAMPLE' "$C" | awk 'NR % 2 == 0' | sed 's/^E2E-NB-SAMPLE /    /'
 		passes+=("report: $hot0/$nr_hot hot and $cold0/$nr_cold cold pages on node 0 at the end")
+		infos+=("kernel promotion (access=$(kv "$wl" access)): hot set at 90% after $(ms_or_never "$first90"), at ${hot_min_pct}% after $(ms_or_never "$first95") of ${duration_ms} ms ($(grep -m1 '^E2E-NB ' "$C" | sed 's/^E2E-NB //'))")
 		;;
 	esac
 fi
 
-echo "---- e2e summary: scenario=$scenario (${elapsed_s}s) ----"
+echo "---- e2e summary: scenario=$scenario access=$access kernel=${kernel_name:-$kernel} (${elapsed_s}s) ----"
+[ -n "$tiers_pass" ] && echo "  PASS tiers: $tiers_pass"
 for p in "${passes[@]}"; do echo "  PASS $p"; done
 for f in "${failures[@]}"; do echo "  FAIL $f"; done
+[ -n "$tiers_info" ] && echo "  INFO tiers: $tiers_info"
 for i in "${infos[@]}"; do echo "  INFO $i"; done
+[ -n "$tiers_fail" ] && echo "  FAIL tiers: $tiers_fail"
 [ -n "$infra_fail" ] && echo "  FAIL run: $infra_fail"
 
 result=PASS
-[ -n "$infra_fail" ] || [ ${#failures[@]} -gt 0 ] && result=FAIL
+[ -n "$infra_fail" ] || [ -n "$tiers_fail" ] || [ ${#failures[@]} -gt 0 ] && result=FAIL
 
 keep_log() {
 	local dest
@@ -421,7 +462,7 @@ keep_log() {
 }
 
 if [ -n "$expect_fail" ]; then
-	if [ -n "$infra_fail" ]; then
+	if [ -n "$infra_fail" ] || [ -n "$tiers_fail" ]; then
 		echo "RESULT: FAIL (expected check '$expect_fail' to fail, but the run itself failed)"
 		keep_log
 		exit 1

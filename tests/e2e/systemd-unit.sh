@@ -33,7 +33,7 @@ usage: $0 --unit tierd.service --tierd PATH --tierctl PATH --workload PATH [opti
   --unit PATH        the generated tierd.service (build dir)
   --timeout S        bound on the whole qemu run (default $timeout_s)
   --artifacts DIR    where the console log is kept on failure
-  --kernel PATH      guest kernel (default: newest /boot/vmlinuz-*)
+  --kernel K         guest kernel: 6.12 (default), 6.1 or a path (guest-lib.sh)
   --keep             keep the console log and initramfs even on PASS
   -v                 echo the console log while it is written
 EOF

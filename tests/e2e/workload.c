@@ -3,8 +3,10 @@
  * e2e-workload: a process with a known hot set on the slow node.
  *
  * It binds an anonymous region to the slow node, populates it, then keeps
- * writing a spread-out subset of its pages (the hot set) and never touches
- * the rest again (the cold set).  Because it knows both sets exactly, it can
+ * accessing a spread-out subset of its pages (the hot set) and never touches
+ * the rest again (the cold set).  --access says how: writes (what the
+ * soft-dirty source sees), loads only (read-hot memory: no write ever marks
+ * it), or both, every other hot page.  Because it knows both sets exactly, it can
  * report where each set lives with move_pages(2) in query mode; the e2e
  * harness compares those counts with what the promoter claims it did.
  *
@@ -35,6 +37,17 @@
 
 #define COUNT_NODES 2		/* nodes reported by name: on0, on1 */
 
+/* How the hot set is accessed.  One list: parser, usage and report. */
+#define ACCESS_MODES(X) \
+	X(ACCESS_WRITE, "write") \
+	X(ACCESS_READ, "read") \
+	X(ACCESS_MIXED, "mixed")
+
+#define ACCESS_ENUM(id, name) id,
+enum access_mode { ACCESS_MODES(ACCESS_ENUM) };
+#define ACCESS_NAME(id, name) [id] = name,
+static const char *const access_names[] = { ACCESS_MODES(ACCESS_NAME) };
+
 struct wl_opts {
 	uint64_t size_mb;
 	int slow_node;
@@ -43,6 +56,7 @@ struct wl_opts {
 	unsigned int duration_ms;
 	unsigned int sample_ms;
 	unsigned int pass_sleep_us;
+	enum access_mode access;
 	bool thp;
 	bool reset_policy;		/* drop MPOL_BIND after populating */
 	bool wait_go;			/* populate, then wait for SIGUSR2 */
@@ -85,6 +99,9 @@ static void usage(FILE *f)
 		"  --duration-ms MS    length of the hot phase (default 20000)\n"
 		"  --sample-ms MS      placement timeline period (default 1000)\n"
 		"  --pass-sleep-us US  pause between passes over the hot set (default 1000)\n"
+		"  --access MODE       write (default): one byte per hot page per pass;\n"
+		"                      read: loads only; mixed: even hot pages read,\n"
+		"                      odd ones written\n"
 		"  --thp               allow transparent huge pages (default: 4 KiB)\n"
 		"  --reset-policy      drop the node binding after populating, so the\n"
 		"                      kernel's NUMA balancing may move pages\n"
@@ -114,6 +131,20 @@ static int parse_u64(const char *opt, const char *s, uint64_t min, uint64_t max,
 	return 0;
 }
 
+static int parse_access(const char *s, enum access_mode *out)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(access_names) / sizeof(access_names[0]); i++) {
+		if (strcmp(s, access_names[i]) == 0) {
+			*out = i;
+			return 0;
+		}
+	}
+	fprintf(stderr, "e2e-workload: --access: '%s' is not write, read or mixed\n", s);
+	return -EINVAL;
+}
+
 static int parse_args(int argc, char **argv, struct wl_opts *o)
 {
 	static const struct option lo[] = {
@@ -125,6 +156,7 @@ static int parse_args(int argc, char **argv, struct wl_opts *o)
 		{ "duration-ms", required_argument, NULL, 'd' },
 		{ "sample-ms", required_argument, NULL, 'S' },
 		{ "pass-sleep-us", required_argument, NULL, 'p' },
+		{ "access", required_argument, NULL, 'a' },
 		{ "thp", no_argument, NULL, 'T' },
 		{ "reset-policy", no_argument, NULL, 'R' },
 		{ "wait-go", no_argument, NULL, 'w' },
@@ -141,7 +173,7 @@ static int parse_args(int argc, char **argv, struct wl_opts *o)
 	*o = (struct wl_opts){
 		.size_mb = 64, .slow_node = 1, .fast_node = 0,
 		.hot_fraction = 0.125, .duration_ms = 20000,
-		.sample_ms = 1000, .pass_sleep_us = 1000,
+		.sample_ms = 1000, .pass_sleep_us = 1000, .access = ACCESS_WRITE,
 	};
 	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
 		r = 0;
@@ -181,6 +213,9 @@ static int parse_args(int argc, char **argv, struct wl_opts *o)
 		case 'p':
 			r = parse_u64("--pass-sleep-us", optarg, 0, 10000000, &v);
 			o->pass_sleep_us = v;
+			break;
+		case 'a':
+			r = parse_access(optarg, &o->access);
 			break;
 		case 'T':
 			o->thp = true;
@@ -483,10 +518,38 @@ static uint64_t cpu_ms(void)
 	       (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1000;
 }
 
+/* Hot page i is written in mode write, and in mode mixed when i is odd. */
+static bool hot_page_written(enum access_mode m, uint64_t i)
+{
+	return m == ACCESS_WRITE || (m == ACCESS_MIXED && i % 2);
+}
+
+/*
+ * One pass over the hot set: a byte per page, moving through the first
+ * cache lines from pass to pass.  Loads go through a volatile pointer and
+ * into *sink so the compiler keeps every one of them.
+ */
+static void access_hot_set(const struct wl_opts *o, const struct wl_layout *l,
+			   uint64_t pass, volatile uint64_t *sink)
+{
+	volatile char *p;
+	uint64_t i, sum = 0;
+
+	for (i = 0; i < l->nr_hot; i++) {
+		p = l->base + i * l->stride * l->page + pass % 64;
+		if (hot_page_written(o->access, i))
+			(*p)++;
+		else
+			sum += *p;
+	}
+	*sink += sum;
+}
+
 static int run_workload(const struct wl_opts *o, struct wl_layout *l)
 {
 	struct placement pl;
-	uint64_t start, next_sample, t, passes = 0, i;
+	uint64_t start, next_sample, t, passes = 0, i, written = 0;
+	volatile uint64_t sink = 0;
 	const struct timespec zero = { 0, 0 };
 	sigset_t set, req;
 	int r;
@@ -508,10 +571,15 @@ static int run_workload(const struct wl_opts *o, struct wl_layout *l)
 	r = query_placement(0, l, &pl);
 	if (r < 0)
 		return r;
+	for (i = 0; i < l->nr_hot; i++)
+		written += hot_page_written(o->access, i);
 	printf("E2E-WORKLOAD pid=%d base=%p page=%zu pages=%llu hot=%llu stride=%llu "
-	       "slow_node=%d thp=%d\n", getpid(), (void *)l->base, l->page,
+	       "slow_node=%d thp=%d access=%s hot_written=%llu hot_read=%llu "
+	       "reset_policy=%d\n", getpid(), (void *)l->base, l->page,
 	       (unsigned long long)l->nr_pages, (unsigned long long)l->nr_hot,
-	       (unsigned long long)l->stride, o->slow_node, o->thp);
+	       (unsigned long long)l->stride, o->slow_node, o->thp,
+	       access_names[o->access], (unsigned long long)written,
+	       (unsigned long long)(l->nr_hot - written), o->reset_policy);
 	print_placement("E2E-POPULATED", 0, &pl);
 	if (pl.hot_on[1] + pl.cold_on[1] != l->nr_pages && o->slow_node == 1)
 		fprintf(stderr, "e2e-workload: only %llu of %llu pages landed on node 1\n",
@@ -544,8 +612,7 @@ static int run_workload(const struct wl_opts *o, struct wl_layout *l)
 		}
 		if (t - start >= o->duration_ms)
 			break;
-		for (i = 0; i < l->nr_hot; i++)
-			l->base[i * l->stride * l->page + (passes % 64)]++;
+		access_hot_set(o, l, passes, &sink);
 		passes++;
 		if (o->pass_sleep_us)
 			usleep(o->pass_sleep_us);
