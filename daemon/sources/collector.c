@@ -87,7 +87,8 @@ static int open_sources(struct collector *c, const struct tierd_config *cfg,
 			char *err, size_t errlen)
 {
 	struct source_env env = { .cfg = cfg, .feat = &c->feat,
-				  .owned = c->owned, .take_over = cfg->take_over };
+				  .owned = c->owned, .take_over = cfg->take_over,
+				  .emit = on_record, .emit_ctx = c };
 	char why[sizeof(c->src[0].state)];
 	struct source *s;
 	unsigned int i;
@@ -206,7 +207,8 @@ bool collector_needs_reopen(const struct tierd_config *old,
 int collector_reconfigure(struct collector *c, const struct tierd_config *cfg)
 {
 	struct source_env env = { .cfg = cfg, .feat = &c->feat, .bpf = c->bpf,
-				  .owned = c->owned, .take_over = cfg->take_over };
+				  .owned = c->owned, .take_over = cfg->take_over,
+				  .emit = on_record, .emit_ctx = c };
 	char err[128];
 	struct source *s;
 	unsigned int i;

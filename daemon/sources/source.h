@@ -43,6 +43,9 @@ struct source_env {
 	struct owned *owned;
 	/* [promotion] take_over: a source may reset another mover's settings */
 	bool take_over;
+	/* a source without BPF hands its records to the pipeline here */
+	void (*emit)(void *emit_ctx, const struct tierd_event *ev);
+	void *emit_ctx;
 };
 
 struct source_ops {
