@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "control/socket_file.h"
+#include "os/fsutil.h"
 #include "lib/log.h"
 
 int control_resolve_group(const char *group, bool *have_group, gid_t *gid,
@@ -31,36 +32,6 @@ int control_resolve_group(const char *group, bool *have_group, gid_t *gid,
 	}
 	*have_group = true;
 	*gid = res->gr_gid;
-	return 0;
-}
-
-static int mkdir_parents(const char *path, char *err, size_t errlen)
-{
-	char dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
-	char *p;
-
-	snprintf(dir, sizeof(dir), "%s", path);
-	p = strrchr(dir, '/');
-	if (!p || p == dir)
-		return 0;
-	*p = '\0';
-	for (p = dir + 1; ; p++) {
-		if (*p != '/' && *p != '\0')
-			continue;
-		char c = *p;
-
-		*p = '\0';
-		if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
-			int e = errno;
-
-			snprintf(err, errlen, "cannot create directory %s: %s",
-				 dir, strerror(e));
-			return -e;
-		}
-		*p = c;
-		if (!c)
-			break;
-	}
 	return 0;
 }
 
@@ -156,7 +127,7 @@ int control_socket_listen(const char *path, bool have_group, gid_t gid,
 		return -EINVAL;
 	}
 	memcpy(sa.sun_path, path, strlen(path) + 1);
-	r = mkdir_parents(path, err, errlen);
+	r = fs_mkdir_parents(path, err, errlen);
 	if (r < 0)
 		return r;
 	r = remove_stale(&sa, err, errlen);

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "lib/log.h"
+#include "os/fsutil.h"
 #include "os/owned.h"
 
 #define OWNED_MAX	16
@@ -222,6 +223,10 @@ int owned_open(const char *path, const char *sysctl_root, struct owned **out,
 	}
 	snprintf(o->path, sizeof(o->path), "%s", path);
 	snprintf(o->root, sizeof(o->root), "%s", sysctl_root);
+	/* beside the control socket, whose directory may not exist yet */
+	ret = fs_mkdir_parents(path, err, errlen);
+	if (ret)
+		goto fail;
 	f = fopen(path, "re");
 	if (!f && errno != ENOENT) {
 		ret = -errno;
