@@ -232,6 +232,10 @@ go() {
 run_tierd() {
 	start_workload
 	start_tierd
+	# what tierd runs with, defaults included, for the host's rate checks
+	echo "E2E-EFFECTIVE-BEGIN"
+	tierctl --socket "$TIERD_SOCKET" config
+	echo "E2E-EFFECTIVE-END rc=$?"
 	go
 	wait_workload
 	# Stats after the workload's final placement query, so they cover every
