@@ -50,6 +50,8 @@ static void reply_status(struct ctl_service *svc, bool json,
 		.reloads = st->reloads,
 		.reload_failures = st->reload_failures,
 		.src = st->src,
+		.nr_nodes = st->nr_nodes,
+		.node = st->node,
 	};
 	if (json)
 		status_render_json(&v, reply);

@@ -50,6 +50,115 @@ static void describe(struct tier_choice *out)
 	}
 }
 
+static bool known_tier(const struct numa_topology *t, int n)
+{
+	return t->memtiers && t->memtier[n] != TIERD_MEMTIER_NONE;
+}
+
+bool tiers_kernel_ranks(const struct numa_topology *t)
+{
+	int first = TIERD_MEMTIER_NONE;
+
+	for (int n = 0; n < TIERD_MAX_NODES; n++) {
+		if (!(t->mem_mask & (1ULL << n)) || !known_tier(t, n))
+			continue;
+		if (first == TIERD_MEMTIER_NONE)
+			first = t->memtier[n];
+		else if (t->memtier[n] != first)
+			return true;
+	}
+	return false;
+}
+
+/* Every memory node reports HMAT figures. */
+static bool hmat_complete(const struct numa_topology *t)
+{
+	for (int n = 0; n < TIERD_MAX_NODES; n++)
+		if ((t->mem_mask & (1ULL << n)) &&
+		    (!t->read_latency_ns[n] || !t->read_bandwidth_mbps[n]))
+			return false;
+	return t->mem_mask != 0;
+}
+
+/*
+ * slow = auto: which memory nodes are slow, each with its reason in
+ * node_why.  The rules are ordered by how much the kernel itself knows.
+ */
+static uint64_t classify_auto(const struct numa_topology *t,
+			      struct tier_choice *out)
+{
+	uint64_t slow = 0, ranked_from;
+	int top = TIERD_MEMTIER_NONE, best = -1;
+	char list[192];
+
+	ranked_from = t->mem_mask & t->cpu_mask ? t->mem_mask & t->cpu_mask :
+						  t->mem_mask;
+	if (tiers_kernel_ranks(t)) {
+		for (int n = 0; n < TIERD_MAX_NODES; n++)
+			if ((ranked_from & (1ULL << n)) && known_tier(t, n) &&
+			    (top == TIERD_MEMTIER_NONE || t->memtier[n] < top))
+				top = t->memtier[n];
+	} else if (hmat_complete(t)) {
+		for (int n = 0; n < TIERD_MAX_NODES; n++)
+			if ((ranked_from & (1ULL << n)) &&
+			    (best < 0 || t->read_latency_ns[n] <
+					 t->read_latency_ns[best]))
+				best = n;
+	}
+	for (int n = 0; n < TIERD_MAX_NODES; n++) {
+		char *why = out->node_why[n];
+		size_t len = sizeof(out->node_why[n]);
+		bool cpus = t->cpu_mask & (1ULL << n);
+
+		if (!(t->mem_mask & (1ULL << n)))
+			continue;
+		if (t->private_mask & (1ULL << n)) {
+			slow |= 1ULL << n;
+			snprintf(why, len, "slow: private memory node (%s)",
+				 t->private_kind[0] ? t->private_kind : "sysfs");
+		} else if (top != TIERD_MEMTIER_NONE && known_tier(t, n) &&
+			   t->memtier[n] > top) {
+			slow |= 1ULL << n;
+			snprintf(why, len, "slow: memory_tier%d, below memory_tier%d",
+				 t->memtier[n], top);
+		} else if (top != TIERD_MEMTIER_NONE) {
+			snprintf(why, len, "%s: memory_tier%d, the top tier%s",
+				 cpus ? "fast" : "not slow", known_tier(t, n) ?
+				 t->memtier[n] : top,
+				 cpus ? "" : " (no CPUs, but the kernel ranks it with DRAM)");
+		} else if (best >= 0 &&
+			   (t->read_latency_ns[n] >= 2 * t->read_latency_ns[best] ||
+			    2 * t->read_bandwidth_mbps[n] <=
+			    t->read_bandwidth_mbps[best])) {
+			slow |= 1ULL << n;
+			snprintf(why, len,
+				 "slow: HMAT read latency %u ns, bandwidth %u MB/s against %u ns, %u MB/s on node %d",
+				 t->read_latency_ns[n], t->read_bandwidth_mbps[n],
+				 t->read_latency_ns[best],
+				 t->read_bandwidth_mbps[best], best);
+		} else if (best >= 0) {
+			snprintf(why, len, "%s: HMAT read latency %u ns, bandwidth %u MB/s%s",
+				 cpus ? "fast" : "not slow",
+				 t->read_latency_ns[n], t->read_bandwidth_mbps[n],
+				 cpus ? "" : " (no CPUs, but as fast as DRAM)");
+		} else if (!cpus) {
+			slow |= 1ULL << n;
+			snprintf(why, len,
+				 "slow: no CPUs (the kernel ranks no memory tiers and HMAT is %s)",
+				 t->memtiers ? "incomplete" : "absent");
+		} else {
+			snprintf(why, len, "fast: has CPUs");
+		}
+	}
+	if (!slow && top != TIERD_MEMTIER_NONE) {
+		format_mask(t->mem_mask, list, sizeof(list));
+		snprintf(out->reason, sizeof(out->reason),
+			 "no slow-tier node: memory nodes %s are all in the top memory tier (memory_tier%d)",
+			 list, top);
+	}
+	return slow;
+}
+
 int tier_choose(const struct numa_topology *topo,
 		const struct tierd_config *cfg, struct tier_choice *out)
 {
@@ -61,8 +170,7 @@ int tier_choose(const struct numa_topology *topo,
 	memset(out->target, -1, sizeof(out->target));
 
 	if (cfg->slow_auto) {
-		/* CPU-less memory nodes: CXL expanders, compressed RAM */
-		slow = topo->mem_mask & ~topo->cpu_mask;
+		slow = classify_auto(topo, out);
 	} else {
 		slow = cfg->slow_mask;
 		missing = slow & ~topo->mem_mask;
@@ -73,6 +181,11 @@ int tier_choose(const struct numa_topology *topo,
 				 list);
 			return -ENODEV;
 		}
+		for (int n = 0; n < TIERD_MAX_NODES; n++)
+			if (topo->mem_mask & (1ULL << n))
+				snprintf(out->node_why[n], sizeof(out->node_why[n]),
+					 "%s [nodes] slow", slow & (1ULL << n) ?
+					 "slow: listed in" : "not slow: not in");
 	}
 
 	if (!cfg->fast_auto) {
@@ -86,6 +199,8 @@ int tier_choose(const struct numa_topology *topo,
 			return -ENODEV;
 		}
 		slow &= ~(1ULL << fast);
+		snprintf(out->node_why[fast], sizeof(out->node_why[fast]),
+			 "fast: [nodes] fast");
 		for (int s = 0; s < TIERD_MAX_NODES; s++)
 			if (slow & (1ULL << s))
 				out->target[s] = (int8_t)fast;
@@ -108,9 +223,10 @@ int tier_choose(const struct numa_topology *topo,
 
 	if (!slow) {
 		format_mask(topo->mem_mask, list, sizeof(list));
-		snprintf(out->reason, sizeof(out->reason),
-			 "no slow-tier node: memory nodes %s all have CPUs (no CPU-less node to promote from)",
-			 list);
+		if (!out->reason[0])
+			snprintf(out->reason, sizeof(out->reason),
+				 "no slow-tier node: memory nodes %s all have CPUs (no CPU-less node to promote from)",
+				 list);
 		return 0;
 	}
 	for (int s = 0; s < TIERD_MAX_NODES; s++)

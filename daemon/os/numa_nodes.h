@@ -10,6 +10,14 @@
 /* Read the running machine's topology.  Returns 0 (never fails hard). */
 int numa_topology_read(struct numa_topology *topo);
 
+/*
+ * The kernel's own view of the memory nodes in @topo->mem_mask, under
+ * @root ("" for the machine, a scratch directory in tests): memory tiers
+ * and HMAT access-0 figures.  Files that are missing or make no sense
+ * leave the field unknown.  Returns 0.
+ */
+int numa_sysfs_read(const char *root, struct numa_topology *topo);
+
 /* Free and total bytes of @node.  Returns 0 or -errno. */
 int numa_node_memory(int node, uint64_t *free_bytes, uint64_t *total_bytes);
 

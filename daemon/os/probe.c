@@ -3,7 +3,6 @@
  * Kernel feature probes: tracefs and BTF for tracepoints, a soft-dirty round
  * trip on a page of our own, sysctls.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
@@ -21,7 +20,6 @@
 #define BPF_STATS_SYSCTL	"/proc/sys/kernel/bpf_stats_enabled"
 #define PAGEMAP_SOFT_DIRTY	(1ULL << 55)
 #define NUMA_BALANCING_SYSCTL	"/proc/sys/kernel/numa_balancing"
-#define MEMORY_TIERING		"/sys/devices/virtual/memory_tiering"
 
 static const char *const tracefs_roots[] = {
 	"/sys/kernel/tracing",
@@ -147,35 +145,6 @@ static bool hint_hook(const struct btf *vmlinux)
 	       !strcmp(btf__name_by_offset(vmlinux, t->name_off), "vm_fault");
 }
 
-/* Two or more memory tiers that hold nodes: some node is below another. */
-static bool lower_tier(void)
-{
-	DIR *d = opendir(MEMORY_TIERING);
-	struct dirent *de;
-	int tiers = 0;
-
-	if (!d)
-		return false;
-	while ((de = readdir(d))) {
-		char path[512], list[64] = "";
-		FILE *f;
-
-		if (strncmp(de->d_name, "memory_tier", 11))
-			continue;
-		snprintf(path, sizeof(path), "%s/%s/nodelist", MEMORY_TIERING,
-			 de->d_name);
-		f = fopen(path, "re");
-		if (!f)
-			continue;
-		if (fgets(list, sizeof(list), f) && list[0] >= '0' &&
-		    list[0] <= '9')
-			tiers++;
-		fclose(f);
-	}
-	closedir(d);
-	return tiers >= 2;
-}
-
 int probe_vmstat(const char *name, uint64_t *value)
 {
 	char key[64];
@@ -222,6 +191,5 @@ void probe_kernel(struct kernel_features *f)
 	f->bpf_tracing = libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_TRACING,
 						    NULL) == 1;
 	f->hint_hook = hint_hook(vmlinux);
-	f->lower_tier = lower_tier();
 	btf__free(vmlinux);
 }

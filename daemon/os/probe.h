@@ -21,7 +21,10 @@ struct kernel_features {
 	bool bpf_tracing;		/* fentry/fexit programs load */
 	/* fexit on mpol_misplaced(folio, vmf, addr) is possible (6.x) */
 	bool hint_hook;
-	/* the kernel has memory tiers and some node sits below another */
+	/*
+	 * The kernel ranks some memory node below another: not probed here
+	 * but set from the topology (tiers_kernel_ranks()).
+	 */
 	bool lower_tier;
 };
 

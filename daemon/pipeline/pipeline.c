@@ -128,6 +128,7 @@ int pipeline_create(const struct tierd_config *cfg, uint64_t now_ms,
 	}
 
 	probe_kernel(&p->feat);
+	p->feat.lower_tier = tiers_kernel_ranks(&p->topo);
 	ret = open_owned(p, err, errlen);
 	if (ret < 0)
 		goto fail;
@@ -251,6 +252,7 @@ int pipeline_reconfigure(struct pipeline *p, const struct tierd_config *cfg,
 		snprintf(err, errlen, "%s", tiers.reason);
 		return ret;
 	}
+	p->feat.lower_tier = tiers_kernel_ranks(&topo);
 	if (collector_needs_reopen(&p->cfg, cfg)) {
 		ret = collector_open(cfg, &p->feat, p->owned, on_event, p,
 				     &new_col, err, errlen);

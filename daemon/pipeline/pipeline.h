@@ -54,11 +54,6 @@ void pipeline_get_stats(struct pipeline *p, uint64_t now_ms,
 /* One line for sd_notify STATUS= and `tierctl status`. */
 void pipeline_summary(const struct pipeline *p, char *buf, size_t len);
 
-struct folio_info {
-	int32_t pid;
-	uint64_t addr;
-	double score;
-};
 /* Hottest tracked folios, of @pid or of all when @pid <= 0. */
 size_t pipeline_top_folios(struct pipeline *p, pid_t pid, uint64_t now_ms,
 			   struct folio_info *out, size_t max);

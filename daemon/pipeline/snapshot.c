@@ -29,6 +29,8 @@ static void node_stats(struct pipeline *p, struct tierd_stats *st)
 		ns->slow = p->tiers.tiering && (p->tiers.slow_mask & (1ULL << i));
 		ns->fast = p->tiers.tiering &&
 			   (p->tiers.fast_mask & (1ULL << i));
+		ns->memtier = p->topo.memtiers ? p->topo.memtier[i] : -1;
+		snprintf(ns->why, sizeof(ns->why), "%s", p->tiers.node_why[i]);
 		if (ns->present)
 			numa_node_memory((int)i, &ns->free_bytes,
 					 &ns->total_bytes);

@@ -155,6 +155,8 @@ struct tierd_node_stats {
 	bool present;
 	bool slow;
 	bool fast;
+	int32_t memtier;		/* the kernel's memory tier, -1 unknown */
+	char why[112];			/* how tierd classed the node, and why */
 #define TIERD_NODE_FIELD(f, prom, type, help) uint64_t f;
 	TIERD_NODE_COUNTERS(TIERD_NODE_FIELD)
 #undef TIERD_NODE_FIELD
@@ -193,6 +195,13 @@ struct tierd_stats {
 
 	unsigned int nr_pids;
 	struct tierd_pid_stats pid[TIERD_STATS_MAX_PIDS];
+};
+
+/* One of the hottest tracked folios (`tierctl folios`). */
+struct folio_info {
+	int32_t pid;
+	uint64_t addr;
+	double score;
 };
 
 const char *tierd_move_status_name(enum tierd_move_status st);

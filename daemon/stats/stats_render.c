@@ -182,6 +182,7 @@ void stats_render_json(const struct tierd_stats *st, struct strbuf *sb)
 		json_bool(&j, "fast", n->fast);
 		json_counters(&j, node_counters, ARRAY_SIZE(node_counters), n,
 			      NULL);
+		json_i64(&j, "memtier", n->memtier);
 		json_obj_end(&j);
 	}
 	json_arr_end(&j);
@@ -275,6 +276,14 @@ void stats_render_prometheus(const struct tierd_stats *st, struct strbuf *sb)
 		if (st->node[k].present) {
 			snprintf(lab, sizeof(lab), "node=\"%u\"", k);
 			prom_u64(sb, "node_slow", lab, st->node[k].slow);
+		}
+	prom_head(sb, "node_memory_tier", "gauge",
+		  "The kernel's memory tier of the node (higher is slower).");
+	for (k = 0; k < nr_nodes(st); k++)
+		if (st->node[k].present && st->node[k].memtier >= 0) {
+			snprintf(lab, sizeof(lab), "node=\"%u\"", k);
+			prom_u64(sb, "node_memory_tier", lab,
+				 (uint64_t)st->node[k].memtier);
 		}
 	prom_head(sb, "node_fast", "gauge",
 		  "1 if the node is a promotion target.");

@@ -11,7 +11,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "pipeline/pipeline.h"	/* struct folio_info */
 #include "stats/stats.h"
 #include "lib/strbuf.h"
 
@@ -25,6 +24,8 @@ struct tierd_status_view {
 	uint64_t reloads;
 	uint64_t reload_failures;
 	const struct tierd_source_stats *src;	/* TIERD_SRC_NR entries */
+	unsigned int nr_nodes;
+	const struct tierd_node_stats *node;	/* nr_nodes entries */
 };
 
 void stats_render_json(const struct tierd_stats *st, struct strbuf *sb);

@@ -37,6 +37,23 @@ void status_render_json(const struct tierd_status_view *v, struct strbuf *sb)
 		json_obj_end(&j);
 	}
 	json_obj_end(&j);
+	json_arr_begin(&j, "nodes");
+	for (i = 0; v->node && i < v->nr_nodes && i < 64; i++) {
+		const struct tierd_node_stats *n = &v->node[i];
+		char why[sizeof(n->why) + 1];
+
+		if (!n->present)
+			continue;
+		memcpy(why, n->why, sizeof(n->why));
+		why[sizeof(n->why)] = '\0';
+		json_obj_begin(&j, NULL);
+		json_u64(&j, "id", i);
+		json_str(&j, "tier", n->fast ? "fast" : n->slow ? "slow" : "none");
+		json_i64(&j, "memtier", n->memtier);
+		json_str(&j, "why", why);
+		json_obj_end(&j);
+	}
+	json_arr_end(&j);
 	json_obj_end(&j);
 	sb_putc(sb, '\n');
 }
@@ -61,6 +78,16 @@ void status_render_table(const struct tierd_status_view *v, struct strbuf *sb)
 		sb_printf(sb, "source:   %-13s %-8s %s\n",
 			  tierd_source_name(i),
 			  v->src[i].active ? "active" : "inactive", state);
+	}
+	for (i = 0; v->node && i < v->nr_nodes && i < 64; i++) {
+		const struct tierd_node_stats *n = &v->node[i];
+		char why[sizeof(n->why) + 1];
+
+		if (!n->present)
+			continue;
+		text_printable(why, sizeof(why), n->why, sizeof(n->why));
+		sb_printf(sb, "node:     %-3u %-5s %s\n", i,
+			  n->fast ? "fast" : n->slow ? "slow" : "-", why);
 	}
 }
 

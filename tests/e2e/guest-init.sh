@@ -236,6 +236,9 @@ run_tierd() {
 	echo "E2E-EFFECTIVE-BEGIN"
 	tierctl --socket "$TIERD_SOCKET" config
 	echo "E2E-EFFECTIVE-END rc=$?"
+	echo "E2E-STATUS-BEGIN"
+	tierctl --socket "$TIERD_SOCKET" status
+	echo "E2E-STATUS-END rc=$?"
 	go
 	wait_workload
 	# Stats after the workload's final placement query, so they cover every

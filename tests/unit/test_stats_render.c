@@ -70,11 +70,13 @@ static struct tierd_stats *sample_stats(void)
 	st->nr_nodes = 3;
 	st->node[0] = (struct tierd_node_stats){ .present = true, .fast = true,
 		.total_bytes = 8ULL << 30, .free_bytes = 3ULL << 30,
-		.promoted_to_pages = 1234 };
+		.promoted_to_pages = 1234, .memtier = 4,
+		.why = "fast: memory_tier4, the top tier" };
 	/* node 1 is absent: it must not be listed */
 	st->node[2] = (struct tierd_node_stats){ .present = true, .slow = true,
 		.total_bytes = 16ULL << 30, .free_bytes = 15ULL << 30,
-		.promoted_from_pages = 1234 };
+		.promoted_from_pages = 1234, .memtier = 54,
+		.why = "slow: memory_tier54, below memory_tier4" };
 	st->nr_pids = 2;
 	st->pid[0] = (struct tierd_pid_stats){ .pid = 4711, .records = 40,
 		.faults = 400, .folios_tracked = 90, .folios_hot = 8,
@@ -144,7 +146,7 @@ static void test_stats_json(void **state)
 	assert_contains(out, "\"other\":109}}");
 	assert_contains(out, "{\"id\":0,\"slow\":false,\"fast\":true,"
 			"\"total_bytes\":8589934592,\"free_bytes\":3221225472,"
-			"\"promoted_from_pages\":0,\"promoted_to_pages\":1234}");
+			"\"promoted_from_pages\":0,\"promoted_to_pages\":1234,\"memtier\":4}");
 	assert_contains(out, "{\"id\":2,\"slow\":true,\"fast\":false,");
 	assert_null(strstr(out, "\"id\":1,"));
 	assert_contains(out, "{\"pid\":4711,\"comm\":\"db\\\"x\\\\y\\u0001"
@@ -337,7 +339,7 @@ static void test_status_and_folios(void **state)
 		.config_path = "/etc/tierd.conf",
 		.socket_path = "/run/tierd/tierd.sock",
 		.uptime_ms = 61000, .paused = false, .reloads = 1,
-		.src = st->src,
+		.src = st->src, .nr_nodes = st->nr_nodes, .node = st->node,
 	};
 	const struct folio_info f[] = {
 		{ 4711, 0x7f0000001000ULL, 9.5 },
@@ -353,11 +355,17 @@ static void test_status_and_folios(void **state)
 		fail_msg("invalid JSON:\n%s", buf);
 	assert_contains(buf, "\"summary\":\"1 slow node (2) -> node 0; "
 			"source soft_dirty\",\"paused\":false");
+	/* each present node with its class and why, absent node 1 left out */
+	assert_contains(buf, "\"nodes\":[{\"id\":0,\"tier\":\"fast\",\"memtier\":4,"
+			"\"why\":\"fast: memory_tier4, the top tier\"},{\"id\":2,"
+			"\"tier\":\"slow\",\"memtier\":54,\"why\":\"slow: memory_tier54, "
+			"below memory_tier4\"}]}");
 
 	sb_reset(&sb);
 	status_render_table(&v, &sb);
 	assert_contains(buf, "state:    running, up 1m01s\n");
 	assert_contains(buf, "source:   soft_dirty    active");
+	assert_contains(buf, "\nnode:     2   slow  slow: memory_tier54, below memory_tier4\n");
 
 	sb_reset(&sb);
 	folios_render_json(f, 2, &sb);

@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -181,10 +182,149 @@ static void test_explicit_nodes(void **state)
 	assert_int_equal(ch.fast_node, 0);
 }
 
+/* The kernel ranks tiers (HMAT guest): the lower tier is slow, with why. */
+static void test_memtiers_ranked(void **state)
+{
+	struct numa_topology t;
+	struct tierd_config c;
+	struct tier_choice ch;
+
+	two_node(&t);
+	t.memtiers = true;
+	t.memtier[0] = 4;
+	t.memtier[1] = 54;
+	auto_cfg(&c);
+	assert_int_equal(tier_choose(&t, &c, &ch), 0);
+	assert_true(ch.tiering);
+	assert_int_equal(ch.slow_mask, 0x2);
+	assert_string_equal(ch.node_why[1], "slow: memory_tier54, below memory_tier4");
+	assert_string_equal(ch.node_why[0], "fast: memory_tier4, the top tier");
+}
+
+/*
+ * A CPU-less node the kernel ranks with DRAM is not slow (sub-NUMA
+ * clustering, a memory-only DRAM node); a CPU-less node below is.
+ */
+static void test_memtiers_cpuless_top_tier(void **state)
+{
+	struct numa_topology t;
+	struct tierd_config c;
+	struct tier_choice ch;
+
+	two_node(&t);
+	t.nr_nodes = 3;
+	t.mem_mask = 0x7;
+	t.distance[0][2] = t.distance[2][0] = 30;
+	t.distance[1][2] = t.distance[2][1] = 30;
+	t.distance[2][2] = 10;
+	t.memtiers = true;
+	t.memtier[0] = t.memtier[1] = 4;
+	t.memtier[2] = 54;
+	auto_cfg(&c);
+	assert_int_equal(tier_choose(&t, &c, &ch), 0);
+	assert_int_equal(ch.slow_mask, 0x4);
+	assert_string_equal(ch.node_why[1],
+		"not slow: memory_tier4, the top tier (no CPUs, but the kernel ranks it with DRAM)");
+	assert_int_equal(ch.target[2], 0);
+
+	/*
+	 * One tier for everything (Debian's 6.1, or no HMAT): the kernel
+	 * ranks nothing, so CPU-less nodes are slow as before.
+	 */
+	t.memtier[2] = 4;
+	assert_int_equal(tier_choose(&t, &c, &ch), 0);
+	assert_int_equal(ch.slow_mask, 0x6);
+	assert_string_equal(ch.node_why[1],
+		"slow: no CPUs (the kernel ranks no memory tiers and HMAT is incomplete)");
+}
+
+/* Flat tiers but HMAT figures: twice the latency or half the bandwidth. */
+static void test_hmat_rules(void **state)
+{
+	struct numa_topology t;
+	struct tierd_config c;
+	struct tier_choice ch;
+
+	two_node(&t);
+	t.memtiers = true;
+	t.memtier[0] = t.memtier[1] = 4;
+	t.read_latency_ns[0] = 100;
+	t.read_bandwidth_mbps[0] = 20480;
+	t.read_latency_ns[1] = 300;
+	t.read_bandwidth_mbps[1] = 5120;
+	auto_cfg(&c);
+	/* ranked tiers win over HMAT; flat ones leave it to HMAT */
+	assert_int_equal(tier_choose(&t, &c, &ch), 0);
+	assert_int_equal(ch.slow_mask, 0x2);
+	assert_string_equal(ch.node_why[1],
+		"slow: HMAT read latency 300 ns, bandwidth 5120 MB/s against 100 ns, 20480 MB/s on node 0");
+
+	/* a CPU-less node as fast as DRAM is not slow */
+	t.read_latency_ns[1] = 110;
+	t.read_bandwidth_mbps[1] = 19000;
+	assert_int_equal(tier_choose(&t, &c, &ch), 0);
+	assert_false(ch.tiering);
+	assert_string_equal(ch.node_why[1],
+		"not slow: HMAT read latency 110 ns, bandwidth 19000 MB/s (no CPUs, but as fast as DRAM)");
+
+	/* half the bandwidth alone is enough */
+	t.read_bandwidth_mbps[1] = 10240;
+	assert_int_equal(tier_choose(&t, &c, &ch), 0);
+	assert_int_equal(ch.slow_mask, 0x2);
+
+	/* incomplete HMAT: back to the CPU-less rule */
+	t.read_latency_ns[0] = 0;
+	assert_int_equal(tier_choose(&t, &c, &ch), 0);
+	assert_int_equal(ch.slow_mask, 0x2);
+	assert_string_equal(ch.node_why[1],
+		"slow: no CPUs (the kernel ranks no memory tiers and HMAT is incomplete)");
+}
+
+/* Private memory nodes are slow whatever else the kernel says. */
+static void test_private_nodes(void **state)
+{
+	struct numa_topology t;
+	struct tierd_config c;
+	struct tier_choice ch;
+
+	two_node(&t);
+	t.memtiers = true;
+	t.memtier[0] = t.memtier[1] = 4;
+	t.private_mask = 0x2;
+	snprintf(t.private_kind, sizeof(t.private_kind), "has_private_memory");
+	auto_cfg(&c);
+	assert_int_equal(tier_choose(&t, &c, &ch), 0);
+	assert_int_equal(ch.slow_mask, 0x2);
+	assert_string_equal(ch.node_why[1],
+		"slow: private memory node (has_private_memory)");
+}
+
+/* Explicit nodes say so. */
+static void test_explicit_why(void **state)
+{
+	struct numa_topology t;
+	struct tierd_config c;
+	struct tier_choice ch;
+
+	two_node(&t);
+	auto_cfg(&c);
+	c.slow_auto = c.fast_auto = false;
+	c.slow_mask = 0x2;
+	c.fast_node = 0;
+	assert_int_equal(tier_choose(&t, &c, &ch), 0);
+	assert_string_equal(ch.node_why[1], "slow: listed in [nodes] slow");
+	assert_string_equal(ch.node_why[0], "fast: [nodes] fast");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_auto_two_nodes),
+		cmocka_unit_test(test_memtiers_ranked),
+		cmocka_unit_test(test_memtiers_cpuless_top_tier),
+		cmocka_unit_test(test_hmat_rules),
+		cmocka_unit_test(test_private_nodes),
+		cmocka_unit_test(test_explicit_why),
 		cmocka_unit_test(test_auto_one_node_is_idle_not_error),
 		cmocka_unit_test(test_auto_fast_is_nearest),
 		cmocka_unit_test(test_auto_fast_per_slow_node),
