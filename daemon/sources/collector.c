@@ -89,7 +89,7 @@ static int open_sources(struct collector *c, const struct tierd_config *cfg,
 	struct source_env env = { .cfg = cfg, .feat = &c->feat,
 				  .owned = c->owned, .take_over = cfg->take_over,
 				  .emit = on_record, .emit_ctx = c };
-	char why[sizeof(c->src[0].state)];
+	char why[sizeof(c->src[0].state) - sizeof("off: ") + 1];
 	struct source *s;
 	unsigned int i;
 	int ret;
