@@ -119,33 +119,47 @@ int procfs_read_cgroup(pid_t pid, char *buf, size_t len)
 	return -ENOENT;
 }
 
-int procfs_uses_nodes(pid_t pid, uint64_t node_mask)
+/* The page size a numa_maps line counts in, from "kernelpagesize_kB=". */
+static uint64_t line_page_kb(const char *line)
+{
+	const char *k = strstr(line, " kernelpagesize_kB=");
+	unsigned long kb;
+
+	if (!k || sscanf(k, " kernelpagesize_kB=%lu", &kb) != 1 || !kb)
+		return 4;
+	return kb;
+}
+
+int procfs_node_pages(pid_t pid, uint64_t pages[64])
 {
 	char path[64], *line = NULL;
 	size_t cap = 0;
-	int found = 0;
 	FILE *f;
 
+	memset(pages, 0, 64 * sizeof(*pages));
 	snprintf(path, sizeof(path), "/proc/%d/numa_maps", (int)pid);
 	f = fopen(path, "re");
 	if (!f)
 		return errno == ENOENT ? -ESRCH : -errno;
-	while (!found && getline(&line, &cap, f) > 0) {
+	while (getline(&line, &cap, f) > 0) {
+		uint64_t per = line_page_kb(line) / 4;
+
 		/* tokens " N<node>=<pages>" */
 		for (char *p = strstr(line, " N"); p; p = strstr(p + 2, " N")) {
-			char *end;
+			char *end, *val;
 			long node = strtol(p + 2, &end, 10);
+			unsigned long long n;
 
-			if (end != p + 2 && *end == '=' && node >= 0 &&
-			    node < 64 && (node_mask & (1ULL << node))) {
-				found = 1;
-				break;
-			}
+			if (end == p + 2 || *end != '=' || node < 0 || node >= 64)
+				continue;
+			n = strtoull(end + 1, &val, 10);
+			if (val != end + 1)
+				pages[node] += n * (per ? per : 1);
 		}
 	}
 	free(line);
 	fclose(f);
-	return found;
+	return 0;
 }
 
 int procfs_clear_soft_dirty(pid_t pid)

@@ -21,10 +21,11 @@ int procfs_read_comm(pid_t pid, char *buf, size_t len);
 int procfs_read_cgroup(pid_t pid, char *buf, size_t len);
 
 /*
- * Whether @pid has memory on a node in @node_mask, from numa_maps.
- * Returns 1, 0 or -errno.
+ * @pid's resident memory per node in 4 KiB pages (huge pages counted as
+ * their size), from numa_maps: a page walk of the process, so callers
+ * rate-limit it.  Returns 0 or -errno (-ESRCH: gone).
  */
-int procfs_uses_nodes(pid_t pid, uint64_t node_mask);
+int procfs_node_pages(pid_t pid, uint64_t pages[64]);
 
 /*
  * Clear @pid's soft-dirty bits (clear_refs = 4), which write-protects its

@@ -29,11 +29,14 @@ struct tracked_proc {
 	pid_t pid;
 	bool slow;		/* holds memory on a slow node */
 	bool perm_warned;	/* logged that move_pages was refused */
-	uint64_t slow_checked_ms;
+	uint64_t slow_checked_ms;	/* numa_maps last read */
 	char comm[TIERD_COMM_LEN];
 	uint64_t records;
 	uint64_t faults;
 	uint64_t promoted_pages;
+	/* resident 4 KiB pages on slow and fast nodes, as numa_maps said */
+	uint64_t slow_pages, fast_pages;
+	uint64_t skipped_rate, skipped_headroom;
 };
 
 struct pipeline {

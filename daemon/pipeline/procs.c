@@ -61,6 +61,26 @@ static bool has_include_rules(const struct tierd_config *cfg)
 	       cfg->include.nr_cgroups;
 }
 
+/* Where @proc's memory is, from numa_maps, at most every recheck period. */
+static void read_residency(struct pipeline *p, struct tracked_proc *proc)
+{
+	uint64_t pages[64];
+
+	if (proc->slow_checked_ms &&
+	    p->now_ms - proc->slow_checked_ms < SLOW_USER_RECHECK_MS)
+		return;
+	proc->slow_checked_ms = p->now_ms;
+	proc->slow_pages = proc->fast_pages = 0;
+	if (procfs_node_pages(proc->pid, pages) < 0)
+		return;
+	for (int n = 0; n < 64; n++) {
+		if (p->tiers.slow_mask & (1ULL << n))
+			proc->slow_pages += pages[n];
+		else if (p->tiers.fast_mask & (1ULL << n))
+			proc->fast_pages += pages[n];
+	}
+}
+
 /*
  * Whether @proc holds slow-tier memory: those the config names explicitly
  * count as such; with no include rules, numa_maps says.  Arming every
@@ -68,15 +88,10 @@ static bool has_include_rules(const struct tierd_config *cfg)
  */
 static bool holds_slow_memory(struct pipeline *p, struct tracked_proc *proc)
 {
-	if (has_include_rules(&p->cfg))
-		return true;
 	if (!p->tiers.tiering)
-		return false;
-	if (proc->slow_checked_ms &&
-	    p->now_ms - proc->slow_checked_ms < SLOW_USER_RECHECK_MS)
-		return proc->slow;
-	proc->slow_checked_ms = p->now_ms;
-	return procfs_uses_nodes(proc->pid, p->tiers.slow_mask) > 0;
+		return has_include_rules(&p->cfg);
+	read_residency(p, proc);
+	return has_include_rules(&p->cfg) || proc->slow_pages > 0;
 }
 
 /*

@@ -84,7 +84,7 @@ static int promote_batch(struct pipeline *p, struct settle_ctx *sc,
 	uint32_t per = (uint32_t)(granule_bytes(&p->cfg) / BASE_PAGE);
 	size_t nr_pages = (size_t)b->nr * per, nr_move;
 	struct tracked_proc *proc;
-	uint64_t moved;
+	uint64_t moved, blocked;
 	int ret;
 
 	if (grow_scratch(p, nr_pages) < 0)
@@ -98,9 +98,13 @@ static int promote_batch(struct pipeline *p, struct settle_ctx *sc,
 		call_failed(p, sc, b, NULL, b->nr, nr_pages, ret);
 		return 0;
 	}
+	blocked = p->cnt.headroom_blocked;
 	nr_move = settle_plan_moves(sc, b->pid, b->addrs, b->nr, p->pages,
 				    p->where, p->move, p->owner, p->where,
 				    p->target);
+	proc = pipeline_find_proc(p, b->pid);
+	if (proc)
+		proc->skipped_headroom += p->cnt.headroom_blocked - blocked;
 	if (!nr_move)
 		return 0;
 
@@ -120,7 +124,6 @@ static int promote_batch(struct pipeline *p, struct settle_ctx *sc,
 	}
 	moved = settle_moves(sc, b->pid, b->addrs, nr_move, p->owner, p->where,
 			     p->target, p->status);
-	proc = pipeline_find_proc(p, b->pid);
 	if (proc)
 		proc->promoted_pages += moved;
 	return 0;
@@ -150,6 +153,28 @@ static int measure_room(struct pipeline *p, uint64_t *total)
 		*total += p->room[t];
 	}
 	return 0;
+}
+
+/*
+ * The plan is a prefix of the ranked candidates (hottest first); every
+ * candidate past it was held back for one reason, charged to its process.
+ */
+static void attribute_skips(struct pipeline *p, size_t nr)
+{
+	uint64_t held = p->plan.rate_limited + p->plan.headroom_blocked;
+	bool rate = p->plan.rate_limited > 0;
+
+	for (size_t i = held < nr ? nr - held : 0; i < nr; i++) {
+		struct tracked_proc *proc =
+			pipeline_find_proc(p, (pid_t)p->cand[i].tgid);
+
+		if (!proc)
+			continue;
+		if (rate)
+			proc->skipped_rate++;
+		else
+			proc->skipped_headroom++;
+	}
 }
 
 int pipeline_promote(struct pipeline *p)
@@ -202,6 +227,7 @@ int pipeline_promote(struct pipeline *p)
 		return ret;
 	p->cnt.rate_limited += p->plan.rate_limited;
 	p->cnt.headroom_blocked += p->plan.headroom_blocked;
+	attribute_skips(p, nr);
 
 	sc = settle_ctx_of(p);
 	for (uint32_t i = 0; i < p->plan.nr_batches; i++) {

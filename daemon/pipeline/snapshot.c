@@ -63,6 +63,10 @@ static void pid_stats(struct pipeline *p, uint64_t now_ms,
 		ps->records = tp->records;
 		ps->faults = tp->faults;
 		ps->promoted_pages = tp->promoted_pages;
+		ps->slow_pages = tp->slow_pages;
+		ps->fast_pages = tp->fast_pages;
+		ps->skipped_rate = tp->skipped_rate;
+		ps->skipped_headroom = tp->skipped_headroom;
 		hotness_tgid_summary(p->hot, (uint32_t)tp->pid, now_ms,
 				     p->cfg.promote_score, &tracked, &hot);
 		ps->folios_tracked = tracked;

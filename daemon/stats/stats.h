@@ -170,7 +170,13 @@ struct tierd_node_stats {
 	X(faults, "FAULTS")	/* accesses those records carried */	\
 	X(folios_tracked, "FOLIOS")	/* entries in the hotness table */ \
 	X(folios_hot, "HOT")	/* entries at or above promote_score */	\
-	X(promoted_pages, "PROMOTED")
+	X(promoted_pages, "PROMOTED")					\
+	/* resident 4 KiB pages, from numa_maps every 10 s */		\
+	X(slow_pages, "ON_SLOW")					\
+	X(fast_pages, "ON_FAST")					\
+	/* candidates of this pid held back, by reason */		\
+	X(skipped_rate, "SKIP_RATE")					\
+	X(skipped_headroom, "SKIP_ROOM")
 
 struct tierd_pid_stats {
 	int32_t pid;

@@ -229,9 +229,14 @@ int procfs_read_cgroup(pid_t pid, char *buf, size_t len)
 	return 0;
 }
 
-int procfs_uses_nodes(pid_t pid, uint64_t node_mask)
+int procfs_node_pages(pid_t pid, uint64_t pages[64])
 {
-	return next_byte() & 1;
+	memset(pages, 0, 64 * sizeof(*pages));
+	if (next_byte() == 0xfd)
+		return -ESRCH;
+	for (int n = 0; n < 3; n++)
+		pages[n] = next_byte();
+	return 0;
 }
 
 /* A page's node, or an error, as the input says. */

@@ -350,13 +350,19 @@ int procfs_read_cgroup(pid_t pid, char *buf, size_t len)
 	return 0;
 }
 
-int procfs_uses_nodes(pid_t pid, uint64_t node_mask)
+int procfs_node_pages(pid_t pid, uint64_t pages[64])
 {
 	struct fake_proc *fp = fake_proc_of(pid);
+	uint64_t slow = W->topo.mem_mask & ~W->topo.cpu_mask;
 
+	memset(pages, 0, 64 * sizeof(*pages));
 	if (!fp)
 		return -ESRCH;
-	return fp->uses_slow && (node_mask & W->topo.mem_mask & ~W->topo.cpu_mask);
+	pages[0] = 3;
+	for (int n = 0; n < 64 && fp->uses_slow; n++)
+		if (slow & (1ULL << n))
+			pages[n] = 5;
+	return 0;
 }
 
 
@@ -1028,6 +1034,10 @@ static void test_rate_limit(void **state)
 	 */
 	assert_int_equal(st->candidates, 300);
 	assert_int_equal(st->rate_limited, 44);
+	/* the one ranked but refused is charged to its process */
+	assert_int_equal(st->nr_pids, 1);
+	assert_int_equal(st->pid[0].skipped_rate, 1);
+	assert_int_equal(st->pid[0].skipped_headroom, 0);
 
 	assert_int_equal(pipeline_tick(p, T0 + 40), 0);
 	st = stats(p, T0 + 40);
@@ -1065,6 +1075,8 @@ static void test_headroom(void **state)
 	st = stats(p, T0 + 1);
 	assert_int_equal(st->headroom_blocked, 3);
 	assert_int_equal(st->move_calls, 0);
+	assert_int_equal(st->pid[0].skipped_headroom, 3);
+	assert_int_equal(st->pid[0].skipped_rate, 0);
 
 	/* room for exactly two pages: the two hottest move */
 	W->free_bytes[0] = (1024ULL << 20) + 2 * PAGE;
@@ -1384,6 +1396,17 @@ static void test_scope_soft_dirty_slow_users(void **state)
 	assert_int_equal(W->tracked[0], 102);
 	assert_int_equal(W->clear_soft_dirty, 1);
 	assert_int_equal(stats(p, T0)->tracked_pids, 1);
+	/* residency per tier, from numa_maps (the fake: 3 on node 0, 5 on 1) */
+	{
+		const struct tierd_stats *st = stats(p, T0);
+
+		for (unsigned int i = 0; i < st->nr_pids; i++) {
+			if (st->pid[i].pid != 102)
+				continue;
+			assert_int_equal(st->pid[i].slow_pages, 5);
+			assert_int_equal(st->pid[i].fast_pages, 3);
+		}
+	}
 	/* re-armed every tick, rescanned once a second */
 	assert_int_equal(pipeline_tick(p, T0 + 500), 0);
 	assert_int_equal(W->clear_soft_dirty, 2);
