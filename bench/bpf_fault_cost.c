@@ -76,7 +76,8 @@ static int measure_attached(struct collector *c, char *buf, double secs,
 			    unsigned long *records)
 {
 	struct tierd_source_stats before[TIERD_SRC_NR], after[TIERD_SRC_NR];
-	pid_t self = getpid(), nobody = 0x7ffffff0;
+	/* a pid no process has: the largest the kernel can ever hand out */
+	pid_t self = getpid(), nobody = 4194303;
 	uint64_t cnt, ns;
 	int ret;
 

@@ -33,12 +33,6 @@ struct {
 	__uint(max_entries, 1 << 20);		/* set by the daemon before load */
 } events SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, TIERD_TRACKED_MAX);
-	__type(key, __u32);
-	__type(value, __u8);
-} tracked SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -46,6 +40,14 @@ struct {
 	__type(key, __u32);
 	__type(value, __u64);
 } counters SEC(".maps");
+
+/*
+ * Tracked tgids as a bitmap over every possible pid (PID_MAX_LIMIT on
+ * 64-bit), in .bss so the daemon writes it through the skeleton's mmap:
+ * the filter every fault on the machine pays is a shift and a load, not a
+ * hash lookup.
+ */
+__u64 tracked_bits[TIERD_TRACKED_WORDS];
 
 /*
  * Tunables live in .data, not .rodata: a config reload rewrites them
@@ -83,14 +85,20 @@ static __always_inline void count(__u32 source, __u32 cnt)
 	__u64 *v;
 
 	v = bpf_map_lookup_elem(&counters, &idx);
-	/* per-CPU, but a preempted program can interleave on the same CPU */
+	/*
+	 * Per-CPU, so no atomic: only a program nested on the same CPU (an
+	 * NMI) can interleave, and then a count is lost, not corrupted.
+	 */
 	if (v)
-		__sync_fetch_and_add(v, 1);
+		*v += 1;
 }
 
 static __always_inline bool is_tracked(__u32 tgid)
 {
-	return bpf_map_lookup_elem(&tracked, &tgid) != NULL;
+	/* pids are below PID_MAX_LIMIT, so the mask only proves the bound */
+	__u32 word = (tgid >> 6) & (TIERD_TRACKED_WORDS - 1);
+
+	return (tracked_bits[word] >> (tgid & 63)) & 1;
 }
 
 static __always_inline void aggregate(const struct fault *f)

@@ -100,7 +100,10 @@ struct tierd_event {
 
 #define TIERD_NID_NONE 0xffff
 
-/* Capacity of the tracked-tgid map; collector_set_tracked() refuses more. */
+/* Words of the tracked-tgid bitmap: every pid below PID_MAX_LIMIT (4M); a power of two. */
+#define TIERD_TRACKED_WORDS (4194304 / 64)
+
+/* Tgids tracked at most; collector_set_tracked() refuses more. */
 #ifndef TIERD_TRACKED_MAX	/* unit tests shrink it to test overflow */
 #define TIERD_TRACKED_MAX 16384
 #endif

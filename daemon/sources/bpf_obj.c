@@ -28,6 +28,7 @@ struct bpf_obj {
 	void *fn_ctx;
 	uint32_t granule_kb;
 	uint32_t folios_max;
+	uint64_t *tracked_next;		/* scratch: the next tracked bitmap */
 };
 
 int bpf_obj_check_config(const struct tierd_config *cfg, char *err,
@@ -75,6 +76,12 @@ int bpf_obj_open(const struct tierd_config *cfg, struct bpf_obj **out,
 	if (!b) {
 		snprintf(err, errlen, "out of memory for the BPF object");
 		return -ENOMEM;
+	}
+	b->tracked_next = malloc(TIERD_TRACKED_WORDS * sizeof(*b->tracked_next));
+	if (!b->tracked_next) {
+		snprintf(err, errlen, "out of memory for the tracked bitmap");
+		ret = -ENOMEM;
+		goto fail;
 	}
 	b->skel = tierd_bpf__open();
 	ret = libbpf_get_error(b->skel);
@@ -163,6 +170,7 @@ void bpf_obj_close(struct bpf_obj *b)
 		return;
 	ring_buffer__free(b->rb);
 	tierd_bpf__destroy(b->skel);
+	free(b->tracked_next);
 	free(b);
 }
 
@@ -251,70 +259,33 @@ int bpf_obj_reconfigure(struct bpf_obj *b, const struct tierd_config *cfg)
 	return 0;
 }
 
-static int cmp_u32(const void *a, const void *b)
-{
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 int bpf_obj_set_tracked(struct bpf_obj *b, const pid_t *tgids, size_t n,
 			bool filter)
 {
-	uint32_t *want = NULL, *stale = NULL;
-	uint32_t key, next;
-	const uint8_t one = 1;
-	size_t i, nstale = 0;
-	int fd, ret = 0;
+	volatile __u64 *live = b->skel->bss->tracked_bits;
+	uint64_t *next = b->tracked_next;
 
-	want = malloc((n ?: 1) * sizeof(*want));
-	stale = malloc(TIERD_TRACKED_MAX * sizeof(*stale));
-	if (!want || !stale) {
-		ret = -ENOMEM;
-		log_err("tracked-process map: out of memory");
-		goto out;
-	}
-	for (i = 0; i < n; i++)
-		want[i] = tgids[i];
-	qsort(want, n, sizeof(*want), cmp_u32);
+	memset(next, 0, TIERD_TRACKED_WORDS * sizeof(*next));
+	for (size_t i = 0; i < n; i++) {
+		uint32_t t = (uint32_t)tgids[i];
 
-	fd = bpf_map__fd(b->skel->maps.tracked);
-	/* collect first: deleting while walking restarts the walk */
-	for (ret = bpf_map_get_next_key(fd, NULL, &next); !ret;
-	     ret = bpf_map_get_next_key(fd, &key, &next)) {
-		key = next;
-		if (!bsearch(&key, want, n, sizeof(*want), cmp_u32) &&
-		    nstale < TIERD_TRACKED_MAX)
-			stale[nstale++] = key;
-	}
-	if (ret != -ENOENT) {
-		log_err("tracked-process map: walking it failed: %s",
-			strerror(-ret));
-		goto out;
-	}
-	/* stale ones first, so the map never overflows while we add */
-	for (i = 0; i < nstale; i++) {
-		ret = bpf_map_delete_elem(fd, &stale[i]);
-		if (ret && ret != -ENOENT) {
-			log_err("tracked-process map: untracking tgid %u failed: %s",
-				stale[i], strerror(-ret));
-			goto out;
+		if (t / 64 >= TIERD_TRACKED_WORDS) {
+			log_err("tracked-process map: tgid %u is past the largest pid the kernel allows",
+				t);
+			return -EINVAL;
 		}
+		next[t / 64] |= 1ULL << (t % 64);
 	}
-	for (i = 0; i < n; i++) {
-		ret = bpf_map_update_elem(fd, &want[i], &one, BPF_ANY);
-		if (ret) {
-			log_err("tracked-process map: tracking tgid %u failed: %s",
-				want[i], strerror(-ret));
-			goto out;
-		}
-	}
+	/*
+	 * The programs read the bitmap while it changes: each word goes
+	 * from its old to its new value in one store, so a process that
+	 * stays tracked is never seen untracked.
+	 */
+	for (size_t w = 0; w < TIERD_TRACKED_WORDS; w++)
+		if (live[w] != next[w])
+			live[w] = next[w];
 	b->skel->data->private_filter = filter;
-	ret = 0;
-out:
-	free(want);
-	free(stale);
-	return ret;
+	return 0;
 }
 
 void bpf_obj_read_counters(const struct bpf_obj *b, uint64_t *sum)
