@@ -217,8 +217,10 @@ int tierd_sd_raw(struct bpf_raw_tracepoint_args *ctx)
 /*
  * node_private:node_private_write_fault (kernel-patches/).  TP_PROTO(int nid,
  * unsigned long pfn, unsigned int order, unsigned long address, int level,
- * bool handled, vm_fault_t ret).  raw_tp reads the arguments directly, so
- * the object needs no type from a patched kernel and loads everywhere.
+ * bool handled, vm_fault_t ret, int access).  raw_tp reads the arguments
+ * directly, so the object needs no type from a patched kernel and loads
+ * everywhere.  access (args[7]) is not read: every fault the kernel hands to
+ * the node service is an access to a slow-tier folio, write or not.
  */
 SEC("raw_tp/node_private_write_fault")
 int tierd_np_fault(struct bpf_raw_tracepoint_args *ctx)

@@ -7,7 +7,12 @@
 #   4. the hunks that can be checked here apply: new files always, files
 #      that exist in Debian's linux-source-6.1 against that source; hunks
 #      against files the Private Memory Nodes RFC changes are skipped, with
-#      the reason printed;
+#      the reason printed (README.md records how they were verified against
+#      the RFC's own text);
+#   4b. the index lines agree with that record: a file whose v4 text was
+#      rebuilt byte for byte starts from the recorded v4 blob, each later
+#      patch starts from the blob the previous one left, and files that
+#      could not be rebuilt carry no index line;
 #   5. the TP_PROTO of every event in the resulting trace header equals the
 #      one kernel-patches/README.md documents (BPF raw_tp programs read the
 #      arguments by position), the one in the .rst documentation and the
@@ -70,6 +75,19 @@ declare -A reduced_context=(
 	# v6.14 regrouped the toctree into sections; the neighbouring entries
 	# (events, events-kmem / events-power, events-nmi) are unchanged.
 	[Documentation/trace/index.rst]=2
+)
+# v4-final blobs of the RFC files the series touches that were rebuilt byte
+# for byte (README.md, "Verification"), and the files that were not, whose
+# diffs therefore carry no index line.
+declare -A v4_blob=(
+	[include/linux/node_private.h]=d2669f68ac20
+	[mm/internal.h]=85cd11189854
+)
+declare -A no_index=(
+	[drivers/base/node.c]="no v4-era copy is stored; rebuilt only around the hunks"
+	[mm/migrate.c]="no v4-era copy is stored; rebuilt only around the hunks"
+	[MAINTAINERS]="the upstream base file was not rebuilt"
+	[Documentation/trace/index.rst]="the upstream base blob is not known"
 )
 declare -A not_in_61=(
 	[MAINTAINERS]="the 'MEMORY MANAGEMENT - MEMORY POLICY AND MIGRATION' section the hunk extends was added in v6.16"
@@ -232,7 +250,7 @@ for p in "${patches[@]}"; do
 				fail "$name: $path does not apply: $err"
 			fi
 		elif is_rfc_file "$path"; then
-			skip "$name: $path: the hunks target the tree with the RFC v4 series applied (the RFC changes this file), which is not available here"
+			skip "$name: $path: the hunks target the tree with the RFC v4 series applied, which is not available here (verified against the reconstructed v4 text: README.md, Verification)"
 		elif [ -n "${not_in_61[$path]:-}" ]; then
 			skip "$name: $path: not checkable against 6.1: ${not_in_61[$path]}"
 		elif [ ! -f "$src/$path" ]; then
@@ -253,6 +271,48 @@ for p in "${patches[@]}"; do
 				fail "$name: $path does not apply to linux-source-6.1: $err"
 			fi
 		fi
+	done < <(touched_files "$p")
+done
+
+# ---- 4b: index lines --------------------------------------------------------
+# "path pre post" for every diff that has an index line, in series order.
+index_lines() {
+	awk '/^diff --git / { path = substr($4, 3) }
+	/^index [0-9a-f]+\.\.[0-9a-f]+/ { split($2, b, /\.\./); print path, b[1], b[2] }
+	/^-- $/ { exit }' "$1"
+}
+declare -A last_blob=()
+for p in "${patches[@]}"; do
+	name=$(basename "$p")
+	while read -r kind path; do
+		line=$(index_lines "$p" | awk -v f="$path" '$1 == f')
+		if [ -n "${no_index[$path]:-}" ]; then
+			if [ -z "$line" ]; then
+				pass "$name: $path carries no index line (${no_index[$path]})"
+			else
+				fail "$name: $path has an index line, but ${no_index[$path]}: it cannot name a real blob"
+			fi
+			continue
+		fi
+		if [ -z "$line" ]; then
+			fail "$name: $path has no index line"
+			continue
+		fi
+		read -r _ pre post <<<"$line"
+		want=${last_blob[$path]:-} what="the previous patch's result"
+		if [ -z "$want" ] && [ "$kind" = new ]; then
+			want=000000000000 what="a new file"
+		elif [ -z "$want" ]; then
+			want=${v4_blob[$path]:-} what="the v4-final blob"
+		fi
+		if [ -z "$want" ]; then
+			fail "$name: $path: no recorded v4 blob to start from (add it to v4_blob)"
+		elif [ "${pre:0:12}" = "${want:0:12}" ]; then
+			pass "$name: $path starts from blob ${pre:0:12}, $what"
+		else
+			fail "$name: $path starts from blob $pre, expected $want"
+		fi
+		last_blob[$path]=$post
 	done < <(touched_files "$p")
 done
 
@@ -354,7 +414,8 @@ static int __init np_trace_test_init(void)
 {
 	trace_node_private_write_fault(1, 0x1234, 9, 0x7f0000000000UL,
 				       NODE_PRIVATE_FAULT_PMD, true,
-				       VM_FAULT_RETRY);
+				       VM_FAULT_RETRY,
+				       NODE_PRIVATE_ACCESS_WRITE);
 	trace_node_private_migrate(1, 0, 0x1234, 9, 5, -ENOMEM);
 	return 0;
 }
