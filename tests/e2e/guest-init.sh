@@ -231,6 +231,11 @@ go() {
 
 run_tierd() {
 	start_workload
+	# another mover first: the kernel's own tiering at its default rate
+	if [ "$SCENARIO" = tierd-mover ]; then
+		echo 65536 > /proc/sys/kernel/numa_balancing_promote_rate_limit_MBps
+		echo 2 > /proc/sys/kernel/numa_balancing
+	fi
 	start_tierd
 	# what tierd runs with, defaults included, for the host's rate checks
 	echo "E2E-EFFECTIVE-BEGIN"
@@ -249,6 +254,7 @@ run_tierd() {
 	echo "E2E-STATS-END rc=$?"
 	echo "E2E-TIERD-CPU ticks=$(proc_cpu_ticks $TIERD_PID) hz=100"
 	stop_tierd
+	echo "E2E-NB-AFTER mode=$(cat /proc/sys/kernel/numa_balancing) rate=$(cat /proc/sys/kernel/numa_balancing_promote_rate_limit_MBps 2>/dev/null)"
 }
 
 run_numa_balancing() {

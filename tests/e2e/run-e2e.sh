@@ -50,7 +50,9 @@ usage() {
 	cat <<EOF
 usage: $0 --workload PATH [--tierd PATH --tierctl PATH] [options]
   --scenario S       tierd (default) | tierd-disabled | tierd-headroom |
-                     numa-balancing | oracle | migratepages | exec
+                     tierd-mover (kernel tiering promotes before tierd
+                     starts; with --set promotion.take_over=yes tierd takes
+                     over) | numa-balancing | oracle | migratepages | exec
   --exec CMD         scenario exec: run CMD in the guest (report only)
   --add-bin PATH     also copy PATH (and its libraries) to /e2e/bin
   --set SEC.KEY=VAL  override or add a key of the generated tierd.conf
@@ -112,7 +114,7 @@ while [ $# -gt 0 ]; do
 done
 
 case "$scenario" in
-tierd|tierd-disabled|tierd-headroom) needs_tierd=1 ;;
+tierd|tierd-disabled|tierd-headroom|tierd-mover) needs_tierd=1 ;;
 numa-balancing|oracle|migratepages|exec) needs_tierd=0 ;;
 *) echo "run-e2e: --scenario: unknown scenario '$scenario'" >&2; exit 2 ;;
 esac
@@ -448,6 +450,29 @@ judge_tierd() {
 	[ -n "$cpu" ] && echo "tierd CPU time: $(( $(kv "$cpu" ticks) * 10 )) ms"
 }
 
+# Kernel tiering was on (mode 2, its default rate) before tierd started.
+judge_mover() {
+	sed -n '/^E2E-STATS-BEGIN/,/^E2E-STATS-END/p' "$C" | sed '1d;$d' > "$work/stats.json"
+	local pp st after take
+	pp=$(stat promoted_pages)
+	st=$(sed -n '/^E2E-STATUS-BEGIN/,/^E2E-STATUS-END/p' "$C" | sed -n 2p)
+	after=$(grep -m1 '^E2E-NB-AFTER' "$C")
+	take=$(effective take_over)
+	if [ "$take" = yes ]; then
+		judge_placement
+		check took_over $([ "${pp:-0}" -gt 0 ] && echo 1 || echo 0) \
+			"take_over = yes: tierd promoted ${pp:-no} pages itself (status: $st)"
+	else
+		check refused $([ "${pp:-1}" = 0 ] &&
+			grep -q 'observing (another mover is active)' <<<"$st" &&
+			grep -q 'the kernel promotes itself' <<<"$st" && echo 1 || echo 0) \
+			"take_over = no: tierd promoted ${pp:-?} pages; status: $st"
+	fi
+	check restored $([ "$(kv "$after" mode)" = 2 ] &&
+		[ "$(kv "$after" rate)" = 65536 ] && echo 1 || echo 0) \
+		"after tierd stopped: $after (kernel.numa_balancing = 2 and rate 65536 before)"
+}
+
 if [ -z "$infra_fail" ]; then
 	case "$scenario" in
 	tierd|tierd-disabled)
@@ -456,6 +481,9 @@ if [ -z "$infra_fail" ]; then
 		;;
 	tierd-headroom)
 		judge_tierd
+		;;
+	tierd-mover)
+		judge_mover
 		;;
 	oracle|migratepages)
 		judge_placement
