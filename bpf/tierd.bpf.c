@@ -34,6 +34,25 @@ struct {
 } events SEC(".maps");
 
 
+/*
+ * The two private-node correlation maps (bpf/tierd.h says what each
+ * holds).  Small and LRU: a lost entry costs one kernel move seen as an
+ * ordinary fault, which tierd's location query then settles as "already".
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);			/* pfn */
+	__type(value, struct tierd_np_faulted);
+} np_faulted SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);			/* thread id */
+	__type(value, struct tierd_np_move);
+} np_moves SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, TIERD_COUNTERS_NR);
@@ -64,6 +83,11 @@ __u32 private_filter = 1;
  * lower-tier pages, so a hint fault is on a slow node; set by the daemon.
  */
 __u32 hint_slow_only SEC(".data") = 0;
+/*
+ * The daemon's own tgid: its move_pages() migrations are its to count,
+ * not the kernel's.
+ */
+__u32 np_self_tgid SEC(".data") = 0;
 
 struct fault {
 	__u64 addr;
@@ -77,6 +101,8 @@ struct fault {
 	__u8 handled;
 	__u8 write;		/* the access was a write */
 	__u8 on_slow;		/* known to be on a slow node */
+	__u8 kmove;		/* enum tierd_kmove */
+	__u8 force;		/* report below the threshold (once a window) */
 };
 
 static __always_inline void count(__u32 source, __u32 cnt)
@@ -101,6 +127,11 @@ static __always_inline bool is_tracked(__u32 tgid)
 	return (tracked_bits[word] >> (tgid & 63)) & 1;
 }
 
+static __always_inline __u64 granule_addr(const struct fault *f)
+{
+	return f->addr & ~((1ULL << f->shift) - 1);
+}
+
 static __always_inline void aggregate(const struct fault *f)
 {
 	struct tierd_folio_key key = {};
@@ -113,7 +144,7 @@ static __always_inline void aggregate(const struct fault *f)
 
 	key.tgid = f->tgid;
 	key.source = f->source;
-	key.addr = f->addr & ~((1ULL << f->shift) - 1);
+	key.addr = granule_addr(f);
 
 	val = bpf_map_lookup_elem(&folios, &key);
 	if (!val) {
@@ -147,7 +178,8 @@ static __always_inline void aggregate(const struct fault *f)
 		count(f->source, TIERD_CNT_WRITES);
 	}
 	faults = __sync_fetch_and_add(&val->faults, 1) + 1;
-	if (f->source >= TIERD_SRC_NR || faults < threshold[f->source])
+	if (f->source >= TIERD_SRC_NR ||
+	    (!f->force && faults < threshold[f->source]))
 		return;
 	/* one record per window even when CPUs race past the threshold */
 	if (__sync_val_compare_and_swap(&val->reported, 0, 1) != 0)
@@ -172,6 +204,9 @@ static __always_inline void aggregate(const struct fault *f)
 	ev->level = f->level;
 	ev->handled = f->handled;
 	ev->on_slow = f->on_slow;
+	ev->kmove = f->kmove;
+	ev->pad1 = 0;
+	ev->dst_nid = TIERD_NID_NONE;
 	__builtin_memset(ev->pad, 0, sizeof(ev->pad));
 	bpf_ringbuf_submit(ev, 0);
 	count(f->source, TIERD_CNT_RECORDS);
@@ -215,22 +250,82 @@ int tierd_sd_raw(struct bpf_raw_tracepoint_args *ctx)
 }
 
 /*
+ * A private-node folio the kernel moved itself: one record per move, not
+ * aggregated, so that tierd marks it on the fast node and never moves it
+ * a second time.
+ */
+static __always_inline void np_report_move(__u32 tgid, __u64 addr,
+					   __u64 pfn, __u16 nid, __u16 dst,
+					   __u8 order, __u8 level, __u32 faults,
+					   __u32 writes)
+{
+	struct tierd_event *ev;
+
+	count(TIERD_SRC_PRIVATE_NODE, TIERD_CNT_KERNEL_PROMOTED);
+	ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
+	if (!ev) {
+		count(TIERD_SRC_PRIVATE_NODE, TIERD_CNT_RB_DROPS);
+		return;
+	}
+	ev->ts_ns = bpf_ktime_get_ns();
+	ev->addr = addr;
+	ev->pfn = pfn;
+	ev->tgid = tgid;
+	ev->faults = faults;
+	ev->writes = writes;
+	ev->nid = nid;
+	ev->source = TIERD_SRC_PRIVATE_NODE;
+	ev->order = order;
+	ev->level = level;
+	ev->handled = 1;
+	ev->on_slow = 0;
+	ev->kmove = TIERD_KMOVE_OK;
+	ev->pad1 = 0;
+	ev->dst_nid = dst;
+	__builtin_memset(ev->pad, 0, sizeof(ev->pad));
+	bpf_ringbuf_submit(ev, 0);
+	count(TIERD_SRC_PRIVATE_NODE, TIERD_CNT_RECORDS);
+}
+
+/*
  * node_private:node_private_write_fault (kernel-patches/).  TP_PROTO(int nid,
  * unsigned long pfn, unsigned int order, unsigned long address, int level,
  * bool handled, vm_fault_t ret, int access).  raw_tp reads the arguments
  * directly, so the object needs no type from a patched kernel and loads
- * everywhere.  access (args[7]) is not read: every fault the kernel hands to
- * the node service is an access to a slow-tier folio, write or not.
+ * everywhere; reading args[7] makes the kernel refuse to attach it to an
+ * event with fewer arguments (private_node.c checks that first).
+ *
+ * The event fires after the service's handle_fault returned.  v4's CRAM
+ * migrates the folio inside it, so the migration (np_moves, filled by
+ * tierd_np_migrate in this thread) is already settled here:
+ *  - moved off the node: the kernel promoted it, tierd must not;
+ *  - tried and failed (a failed migration, or VM_FAULT_RETRY): tierd's to
+ *    promote, reported at once;
+ *  - no attempt (no handler, or another CPU is migrating it): an
+ *    ordinary fault, counted towards the threshold.
  */
 SEC("raw_tp/node_private_write_fault")
 int tierd_np_fault(struct bpf_raw_tracepoint_args *ctx)
 {
+	struct tierd_np_faulted pending = {};
+	struct tierd_folio_key key = {};
+	struct tierd_np_move *mv, move = {};
 	struct fault f = {};
-	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 tgid = id >> 32, tid = (__u32)id;
 	__u32 order = (__u32)ctx->args[2];
+	__u64 pfn = ctx->args[1];
+	bool moved_here = false;
 	__u32 shift;
 
 	count(TIERD_SRC_PRIVATE_NODE, TIERD_CNT_FAULTS_SEEN);
+	/* this thread's last migration belongs to this fault or to none */
+	mv = bpf_map_lookup_elem(&np_moves, &tid);
+	if (mv) {
+		move = *mv;
+		moved_here = move.pfn == pfn;
+		bpf_map_delete_elem(&np_moves, &tid);
+	}
 	if (private_filter && !is_tracked(tgid))
 		return 0;
 	count(TIERD_SRC_PRIVATE_NODE, TIERD_CNT_FAULTS_TRACKED);
@@ -243,7 +338,7 @@ int tierd_np_fault(struct bpf_raw_tracepoint_args *ctx)
 		shift = granule_shift;
 
 	f.nid = (__u16)(int)ctx->args[0];
-	f.pfn = ctx->args[1];
+	f.pfn = pfn;
 	f.order = order;
 	f.addr = ctx->args[3];
 	f.level = (__u8)(int)ctx->args[4];
@@ -251,24 +346,82 @@ int tierd_np_fault(struct bpf_raw_tracepoint_args *ctx)
 	f.tgid = tgid;
 	f.shift = shift;
 	f.source = TIERD_SRC_PRIVATE_NODE;
-	f.write = 1;
+	/* reads and GUP unshares weigh as reads */
+	f.write = (int)ctx->args[7] == TIERD_NP_ACCESS_WRITE;
 	f.on_slow = 1;
+
+	if (moved_here && move.ret == 0 && move.dst_nid >= 0 &&
+	    move.dst_nid != (int)ctx->args[0]) {
+		/* its window counted a folio that is no longer there */
+		key.tgid = tgid;
+		key.source = TIERD_SRC_PRIVATE_NODE;
+		key.addr = granule_addr(&f);
+		bpf_map_delete_elem(&folios, &key);
+		bpf_map_delete_elem(&np_faulted, &pfn);
+		if (!move.accounted)
+			np_report_move(tgid, key.addr, pfn, f.nid,
+				       (__u16)move.dst_nid, f.order, f.level,
+				       1, f.write);
+		return 0;
+	}
+	if ((moved_here && move.ret != 0) ||
+	    (f.handled && ((__u32)ctx->args[6] & VM_FAULT_RETRY))) {
+		count(TIERD_SRC_PRIVATE_NODE, TIERD_CNT_KERNEL_PROMOTE_FAILED);
+		f.kmove = TIERD_KMOVE_FAILED;
+		f.force = 1;
+	}
+	pending.tgid = tgid;
+	pending.addr = granule_addr(&f);
+	bpf_map_update_elem(&np_faulted, &pfn, &pending, BPF_ANY);
 	aggregate(&f);
 	return 0;
 }
 
 /*
  * node_private:node_private_migrate: TP_PROTO(int src_nid, int dst_nid,
- * unsigned long pfn, unsigned int order, int reason, int ret).  Promotions
- * the kernel did on its own, kept apart from the daemon's move_pages().
+ * unsigned long pfn, unsigned int order, int reason, int ret).  The
+ * migrations the kernel made on its own, kept apart from the daemon's
+ * move_pages().  A folio that faulted before and now left its node was
+ * promoted by the kernel (NUMA balancing, or the service on a fault of
+ * another thread): reported here.  Every migration is also left for a
+ * fault event of the same thread to pick up (np_moves).
  */
 SEC("raw_tp/node_private_migrate")
 int tierd_np_migrate(struct bpf_raw_tracepoint_args *ctx)
 {
+	struct tierd_np_faulted *pf, pending;
+	struct tierd_np_move move = {};
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 tid = (__u32)id;
+	int src_nid = (int)ctx->args[0];
+	int dst_nid = (int)ctx->args[1];
+	__u64 pfn = ctx->args[2];
 	int ret = (int)ctx->args[5];
 
+	if (np_self_tgid && (__u32)(id >> 32) == np_self_tgid) {
+		/* tierd's own move: its settlement counts it */
+		if (ret == 0)
+			bpf_map_delete_elem(&np_faulted, &pfn);
+		return 0;
+	}
 	count(TIERD_SRC_PRIVATE_NODE, ret == 0 ? TIERD_CNT_KERNEL_MIGRATE_OK :
 						 TIERD_CNT_KERNEL_MIGRATE_FAIL);
+	move.pfn = pfn;
+	move.ret = ret;
+	move.dst_nid = (__s16)dst_nid;
+	if (ret == 0 && dst_nid >= 0 && dst_nid != src_nid) {
+		pf = bpf_map_lookup_elem(&np_faulted, &pfn);
+		if (pf) {
+			pending = *pf;
+			bpf_map_delete_elem(&np_faulted, &pfn);
+			np_report_move(pending.tgid, pending.addr, pfn,
+				       (__u16)src_nid, (__u16)dst_nid,
+				       (__u8)ctx->args[3], TIERD_LEVEL_PTE, 0,
+				       0);
+			move.accounted = 1;
+		}
+	}
+	bpf_map_update_elem(&np_moves, &tid, &move, BPF_ANY);
 	return 0;
 }
 

@@ -42,7 +42,11 @@ enum tierd_source {
 	X(KERNEL_MIGRATE_OK, kernel_migrate_ok)	/* node_private_migrate, ret == 0 */ \
 	X(KERNEL_MIGRATE_FAIL, kernel_migrate_fail) /* ret != 0 */	\
 	X(KERNEL_CHOSE_MIGRATE, kernel_chose_migrate) /* hint: kernel moves it */ \
-	X(WRITES, writes)		/* tracked faults that were writes */
+	X(WRITES, writes)		/* tracked faults that were writes */	\
+	/* private node: a faulted folio the kernel moved off its node */ \
+	X(KERNEL_PROMOTED, kernel_promoted)				\
+	/* private node: the service tried to move it and did not */	\
+	X(KERNEL_PROMOTE_FAILED, kernel_promote_failed)
 
 enum tierd_counter {
 #define TIERD_BPF_COUNTER_ENUM(id, field) TIERD_CNT_##id,
@@ -95,10 +99,69 @@ struct tierd_event {
 	__u8 level;		/* enum tierd_pt_level */
 	__u8 handled;		/* the node service handled the fault */
 	__u8 on_slow;		/* the source knows the folio was on a slow node */
-	__u8 pad[5];
+	__u8 kmove;		/* enum tierd_kmove: what the kernel did with it */
+	__u8 pad1;
+	__u16 dst_nid;		/* TIERD_KMOVE_OK: the node the kernel moved it to */
+	__u8 pad[2];
 };
 
 #define TIERD_NID_NONE 0xffff
+
+/*
+ * What the kernel itself did with a private-node folio (the node service
+ * promoting from its fault handler, NUMA balancing), as a record says.
+ */
+enum tierd_kmove {
+	TIERD_KMOVE_NONE = 0,	/* nothing seen: an ordinary record */
+	/*
+	 * The kernel moved the folio to dst_nid: not a candidate for tierd.
+	 * Sent once per move, whatever the threshold.
+	 */
+	TIERD_KMOVE_OK = 1,
+	/*
+	 * The service tried and moved nothing (VM_FAULT_RETRY, or the
+	 * migration failed): tierd's to promote.  Sent at once, below the
+	 * threshold, once per window.
+	 */
+	TIERD_KMOVE_FAILED = 2,
+};
+
+/*
+ * The private-node tracepoints as this object reads them (the TP_PROTO
+ * lines in kernel-patches/README.md): arguments by position, so a kernel
+ * with fewer cannot feed the programs.  The kernel only ever appends.
+ */
+#define TIERD_NP_FAULT_ARGS	8
+#define TIERD_NP_MIGRATE_ARGS	6
+
+/* node_private_write_fault's access (args[7]) */
+#define TIERD_NP_ACCESS_READ	0
+#define TIERD_NP_ACCESS_WRITE	1
+#define TIERD_NP_ACCESS_UNSHARE	2
+
+/*
+ * np_faulted (pfn -> this): a folio a tracked process faulted on that the
+ * kernel has not moved, so a later kernel migration of that pfn (NUMA
+ * balancing, the service on another fault) can name the folio.
+ */
+struct tierd_np_faulted {
+	__u32 tgid;
+	__u32 pad;
+	__u64 addr;		/* granule-aligned, as its records carry it */
+};
+
+/*
+ * np_moves (thread id -> this): the last private-node migration that
+ * ended in the thread.  v4's CRAM migrates inside its fault handler, so
+ * the migration event comes before the fault event of the same thread.
+ */
+struct tierd_np_move {
+	__u64 pfn;		/* the source folio */
+	__s32 ret;		/* 0 or -errno */
+	__s16 dst_nid;		/* -1: no destination */
+	__u8 accounted;		/* the migration program already reported it */
+	__u8 pad;
+};
 
 /* Words of the tracked-tgid bitmap: every pid below PID_MAX_LIMIT (4M); a power of two. */
 #define TIERD_TRACKED_WORDS (4194304 / 64)

@@ -126,6 +126,12 @@ enum tierd_move_status {
 	  "Hint faults on which the kernel chose to migrate the folio itself.", NULL) \
 	X(writes, "source_writes_total",				\
 	  "Faults of tracked processes that were writes.", "WRITES")	\
+	X(kernel_promoted, "source_kernel_promoted_total",		\
+	  "Faulted folios the kernel moved off their node itself (not moved again by tierd).", \
+	  "K_PROMOTED")							\
+	X(kernel_promote_failed, "source_kernel_promote_failed_total",	\
+	  "Faults whose kernel promotion moved nothing (handed to tierd at once).", \
+	  NULL)								\
 	X(rearm_errors, "source_rearm_errors_total",			\
 	  "Re-arming a process's tracking failed.", NULL)		\
 	X(prog_run_cnt, "source_prog_run_count_total",			\

@@ -6,6 +6,7 @@
  * so the records carry our tgid.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -108,12 +109,15 @@ static uint64_t counter(struct fixture *fx, enum tierd_source src,
 	return sum;
 }
 
-static void fault(struct fixture *fx, int nid, uint64_t pfn,
-		  unsigned int order, uint64_t address, int level,
-		  bool handled)
+/* One node_private_write_fault with every argument, as the kernel passes them. */
+static void fault_ret(struct fixture *fx, int nid, uint64_t pfn,
+		      unsigned int order, uint64_t address, int level,
+		      bool handled, uint32_t vm_ret, int access)
 {
-	__u64 args[7] = { (__u64)nid, pfn, order, address, (__u64)level,
-			  handled, 0 };
+	__u64 args[TIERD_NP_FAULT_ARGS] = {
+		(__u64)(int64_t)nid, pfn, order, address, (__u64)level,
+		handled, vm_ret, (__u64)(int64_t)access,
+	};
 	LIBBPF_OPTS(bpf_test_run_opts, opts, .ctx_in = args,
 		    .ctx_size_in = sizeof(args));
 
@@ -122,14 +126,34 @@ static void fault(struct fixture *fx, int nid, uint64_t pfn,
 	assert_int_equal(opts.retval, 0);
 }
 
-static void migrate(struct fixture *fx, int ret)
+/* A write fault the service (if any) resolved without asking for a retry. */
+static void fault(struct fixture *fx, int nid, uint64_t pfn,
+		  unsigned int order, uint64_t address, int level,
+		  bool handled)
 {
-	__u64 args[6] = { 1, 0, 0x1234, 0, 0, (__u64)(int64_t)ret };
+	fault_ret(fx, nid, pfn, order, address, level, handled, 0,
+		  TIERD_NP_ACCESS_WRITE);
+}
+
+/* node_private_migrate of @pfn, in the calling thread. */
+static void migrate_pfn(struct fixture *fx, int src, int dst, uint64_t pfn,
+			unsigned int order, int ret)
+{
+	__u64 args[TIERD_NP_MIGRATE_ARGS] = {
+		(__u64)(int64_t)src, (__u64)(int64_t)dst, pfn, order,
+		/* MR_NUMA_MISPLACED on 6.x; the program ignores the reason */
+		5, (__u64)(int64_t)ret,
+	};
 	LIBBPF_OPTS(bpf_test_run_opts, opts, .ctx_in = args,
 		    .ctx_size_in = sizeof(args));
 
 	assert_int_equal(bpf_prog_test_run_opts(
 		bpf_program__fd(fx->skel->progs.tierd_np_migrate), &opts), 0);
+}
+
+static void migrate(struct fixture *fx, int ret)
+{
+	migrate_pfn(fx, 1, ret ? -1 : 0, 0x1234, 0, ret);
 }
 
 static void assert_event(const struct tierd_event *ev, uint32_t tgid,
@@ -146,6 +170,7 @@ static void assert_event(const struct tierd_event *ev, uint32_t tgid,
 	assert_int_equal(ev->level, level);
 	assert_int_equal(ev->handled, handled);
 	assert_int_equal(ev->faults, faults);
+	assert_int_equal(ev->kmove, TIERD_KMOVE_NONE);
 	assert_true(ev->ts_ns > 0);
 }
 
@@ -354,6 +379,282 @@ static void test_migrate_counters(void **state)
 	fixture_free(fx);
 }
 
+/* vm_fault_t bits (include/linux/mm_types.h), stable since 2.6 */
+#define VM_FAULT_RETRY_BIT	0x000400
+#define PFN_A			0x20001ULL
+#define PFN_B			0x20002ULL
+#define ADDR_A			0x7f0000601000ULL
+#define ADDR_B			0x7f0000602000ULL
+
+static bool folio_entry(struct fixture *fx, uint64_t addr)
+{
+	struct tierd_folio_key key = { .tgid = fx->self,
+				       .source = TIERD_SRC_PRIVATE_NODE,
+				       .addr = addr };
+	struct tierd_folio_val val;
+
+	return bpf_map_lookup_elem(bpf_map__fd(fx->skel->maps.folios), &key,
+				   &val) == 0;
+}
+
+static bool pending(struct fixture *fx, uint64_t pfn)
+{
+	struct tierd_np_faulted v;
+
+	return bpf_map_lookup_elem(bpf_map__fd(fx->skel->maps.np_faulted),
+				   &pfn, &v) == 0;
+}
+
+static uint64_t pnc(struct fixture *fx, enum tierd_counter cnt)
+{
+	return counter(fx, TIERD_SRC_PRIVATE_NODE, cnt);
+}
+
+/*
+ * args[7]: only access 1 is a write; reads (spurious or access-flag
+ * faults on a present PTE) and GUP unshares count as reads.
+ */
+static void test_access_type(void **state)
+{
+	struct fixture *fx = fixture_new(1 << 16);
+
+	fault_ret(fx, 1, PFN_A, 0, ADDR_A, TIERD_LEVEL_PTE, true, 0,
+		  TIERD_NP_ACCESS_READ);
+	fault_ret(fx, 1, PFN_A, 0, ADDR_A, TIERD_LEVEL_PTE, true, 0,
+		  TIERD_NP_ACCESS_UNSHARE);
+	fault_ret(fx, 1, PFN_A, 0, ADDR_A, TIERD_LEVEL_PTE, true, 0,
+		  TIERD_NP_ACCESS_WRITE);
+	for (int i = 0; i < 3; i++)
+		fault_ret(fx, 1, PFN_B, 0, ADDR_B, TIERD_LEVEL_PTE, false, 0,
+			  TIERD_NP_ACCESS_READ);
+	drain(fx);
+	assert_int_equal(fx->nr, 2);
+	assert_event(&fx->ev[0], fx->self, ADDR_A, PFN_A, 1, 0,
+		     TIERD_LEVEL_PTE, true, 3);
+	assert_int_equal(fx->ev[0].writes, 1);
+	assert_event(&fx->ev[1], fx->self, ADDR_B, PFN_B, 1, 0,
+		     TIERD_LEVEL_PTE, false, 3);
+	assert_int_equal(fx->ev[1].writes, 0);
+	assert_int_equal(pnc(fx, TIERD_CNT_WRITES), 1);
+	assert_int_equal(pnc(fx, TIERD_CNT_FAULTS_TRACKED), 6);
+	fixture_free(fx);
+}
+
+/*
+ * The program reads args[7]: the kernel refuses a test run (and an
+ * attach) with the old event's 7 arguments, which is why the daemon
+ * checks the event's prototype before it attaches.
+ */
+static void test_seven_arguments_refused(void **state)
+{
+	struct fixture *fx = fixture_new(1 << 16);
+	__u64 args[7] = { 1, PFN_A, 0, ADDR_A, TIERD_LEVEL_PTE, 1, 0 };
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .ctx_in = args,
+		    .ctx_size_in = sizeof(args));
+
+	assert_int_equal(bpf_prog_test_run_opts(
+		bpf_program__fd(fx->skel->progs.tierd_np_fault), &opts),
+		-EINVAL);
+	assert_int_equal(pnc(fx, TIERD_CNT_FAULTS_SEEN), 0);
+	fixture_free(fx);
+}
+
+/*
+ * CRAM promotes inside its handler: the migration event of the thread
+ * comes first, then the fault event.  One record that says the kernel
+ * moved it to node 0, whatever the threshold (3 here); the folio's window
+ * is gone; no second report of the move.
+ */
+static void test_cram_promotes_in_handler(void **state)
+{
+	struct fixture *fx = fixture_new(1 << 16);
+
+	/* an earlier fault below the threshold opened a window */
+	fault_ret(fx, 1, PFN_A, 0, ADDR_A, TIERD_LEVEL_PTE, false, 0,
+		  TIERD_NP_ACCESS_WRITE);
+	assert_true(folio_entry(fx, ADDR_A));
+	migrate_pfn(fx, 1, 0, PFN_A, 0, 0);
+	fault_ret(fx, 1, PFN_A, 0, ADDR_A + 0x80, TIERD_LEVEL_PTE, true, 0,
+		  TIERD_NP_ACCESS_WRITE);
+	drain(fx);
+	/*
+	 * The first fault left the folio pending, so the migration itself
+	 * reported the move; the fault after it added nothing.
+	 */
+	assert_int_equal(fx->nr, 1);
+	assert_int_equal(fx->ev[0].kmove, TIERD_KMOVE_OK);
+	assert_int_equal(fx->ev[0].dst_nid, 0);
+	assert_int_equal(fx->ev[0].nid, 1);
+	assert_int_equal(fx->ev[0].addr, ADDR_A);
+	assert_int_equal(fx->ev[0].tgid, fx->self);
+	assert_int_equal(fx->ev[0].on_slow, 0);
+	assert_false(folio_entry(fx, ADDR_A));
+	assert_false(pending(fx, PFN_A));
+
+	/* a first fault that the handler promotes: the fault reports it */
+	migrate_pfn(fx, 1, 0, PFN_B, 0, 0);
+	fault_ret(fx, 1, PFN_B, 0, ADDR_B + 8, TIERD_LEVEL_PTE, true, 0,
+		  TIERD_NP_ACCESS_READ);
+	drain(fx);
+	assert_int_equal(fx->nr, 1);
+	assert_int_equal(fx->ev[0].kmove, TIERD_KMOVE_OK);
+	assert_int_equal(fx->ev[0].dst_nid, 0);
+	assert_int_equal(fx->ev[0].addr, ADDR_B);
+	assert_int_equal(fx->ev[0].pfn, PFN_B);
+	assert_int_equal(fx->ev[0].faults, 1);
+	assert_int_equal(fx->ev[0].writes, 0);
+	assert_false(folio_entry(fx, ADDR_B));
+	assert_false(pending(fx, PFN_B));
+
+	assert_int_equal(pnc(fx, TIERD_CNT_KERNEL_PROMOTED), 2);
+	assert_int_equal(pnc(fx, TIERD_CNT_KERNEL_MIGRATE_OK), 2);
+	assert_int_equal(pnc(fx, TIERD_CNT_KERNEL_PROMOTE_FAILED), 0);
+	assert_int_equal(pnc(fx, TIERD_CNT_RECORDS), 2);
+	fixture_free(fx);
+}
+
+/*
+ * The handler's migration fails (no destination folio: -ENOMEM) and it
+ * returns VM_FAULT_RETRY: the folio is tierd's to promote, reported at
+ * once below the threshold, once per window.  A retry with nothing
+ * reported (migrate_pages gave up on -EAGAIN) is the same.  The next
+ * access promotes it: the migration reports the move, the fault after it
+ * does not report it again.
+ */
+static void test_cram_fails_then_retry(void **state)
+{
+	struct fixture *fx = fixture_new(1 << 16);
+
+	migrate_pfn(fx, 1, -1, PFN_A, 0, -ENOMEM);
+	fault_ret(fx, 1, PFN_A, 0, ADDR_A, TIERD_LEVEL_PTE, true,
+		  VM_FAULT_RETRY_BIT, TIERD_NP_ACCESS_WRITE);
+	drain(fx);
+	assert_int_equal(fx->nr, 1);
+	assert_int_equal(fx->ev[0].kmove, TIERD_KMOVE_FAILED);
+	assert_int_equal(fx->ev[0].faults, 1);
+	assert_int_equal(fx->ev[0].writes, 1);
+	assert_int_equal(fx->ev[0].on_slow, 1);
+	assert_int_equal(fx->ev[0].handled, 1);
+	assert_true(pending(fx, PFN_A));
+
+	/* retried access, migrate_pages() gave up quietly: no second record */
+	fault_ret(fx, 1, PFN_A, 0, ADDR_A, TIERD_LEVEL_PTE, true,
+		  VM_FAULT_RETRY_BIT, TIERD_NP_ACCESS_WRITE);
+	drain(fx);
+	assert_int_equal(fx->nr, 0);
+
+	/* the next access moves it */
+	migrate_pfn(fx, 1, 0, PFN_A, 0, 0);
+	fault_ret(fx, 1, PFN_A, 0, ADDR_A, TIERD_LEVEL_PTE, true, 0,
+		  TIERD_NP_ACCESS_WRITE);
+	drain(fx);
+	assert_int_equal(fx->nr, 1);
+	assert_int_equal(fx->ev[0].kmove, TIERD_KMOVE_OK);
+	assert_int_equal(fx->ev[0].dst_nid, 0);
+	assert_int_equal(fx->ev[0].addr, ADDR_A);
+
+	assert_int_equal(pnc(fx, TIERD_CNT_KERNEL_PROMOTE_FAILED), 2);
+	assert_int_equal(pnc(fx, TIERD_CNT_KERNEL_PROMOTED), 1);
+	assert_int_equal(pnc(fx, TIERD_CNT_KERNEL_MIGRATE_OK), 1);
+	assert_int_equal(pnc(fx, TIERD_CNT_KERNEL_MIGRATE_FAIL), 1);
+	assert_int_equal(pnc(fx, TIERD_CNT_RECORDS), 2);
+	assert_int_equal(pnc(fx, TIERD_CNT_FAULTS_TRACKED), 3);
+	fixture_free(fx);
+}
+
+/*
+ * A read fault on a present PTE that the service left alone (CRAM could
+ * not isolate the folio: another CPU is migrating it), and a migration of
+ * another folio in the same thread: ordinary faults, counted to the
+ * threshold, as reads.
+ */
+static void test_read_fault_present_pte(void **state)
+{
+	struct fixture *fx = fixture_new(1 << 16);
+
+	migrate_pfn(fx, 1, 0, PFN_B, 0, 0);
+	for (int i = 0; i < 3; i++)
+		fault_ret(fx, 1, PFN_A, 0, ADDR_A, TIERD_LEVEL_PTE, true, 0,
+			  TIERD_NP_ACCESS_READ);
+	drain(fx);
+	assert_int_equal(fx->nr, 1);
+	assert_event(&fx->ev[0], fx->self, ADDR_A, PFN_A, 1, 0,
+		     TIERD_LEVEL_PTE, true, 3);
+	assert_int_equal(fx->ev[0].writes, 0);
+	assert_int_equal(pnc(fx, TIERD_CNT_KERNEL_PROMOTED), 0);
+	assert_int_equal(pnc(fx, TIERD_CNT_KERNEL_PROMOTE_FAILED), 0);
+	fixture_free(fx);
+}
+
+struct thread_migrate {
+	struct fixture *fx;
+	uint64_t pfn;
+	int src, dst, ret;
+};
+
+static void *migrate_thread(void *arg)
+{
+	struct thread_migrate *m = arg;
+
+	migrate_pfn(m->fx, m->src, m->dst, m->pfn, 0, m->ret);
+	return NULL;
+}
+
+/*
+ * A folio faulted earlier and moved later by the kernel in another
+ * thread (NUMA balancing, a kernel thread): the migration names it.  A
+ * migration inside the node (compaction) leaves it a slow folio, and
+ * tierd's own move_pages() is not the kernel's.
+ */
+static void test_kernel_moves_it_later(void **state)
+{
+	struct fixture *fx = fixture_new(1 << 16);
+	struct thread_migrate m = { .fx = fx, .pfn = PFN_A, .src = 1,
+				    .dst = 0, .ret = 0 };
+	pthread_t t;
+
+	fault_ret(fx, 1, PFN_A, 0, ADDR_A, TIERD_LEVEL_PTE, false, 0,
+		  TIERD_NP_ACCESS_WRITE);
+	fault_ret(fx, 1, PFN_B, 0, ADDR_B, TIERD_LEVEL_PTE, false, 0,
+		  TIERD_NP_ACCESS_WRITE);
+	assert_int_equal(pthread_create(&t, NULL, migrate_thread, &m), 0);
+	assert_int_equal(pthread_join(t, NULL), 0);
+	drain(fx);
+	assert_int_equal(fx->nr, 1);
+	assert_int_equal(fx->ev[0].kmove, TIERD_KMOVE_OK);
+	assert_int_equal(fx->ev[0].tgid, fx->self);
+	assert_int_equal(fx->ev[0].addr, ADDR_A);
+	assert_int_equal(fx->ev[0].dst_nid, 0);
+	assert_int_equal(fx->ev[0].faults, 0);
+	assert_false(pending(fx, PFN_A));
+
+	/* compaction inside node 1: still slow, still pending */
+	m.pfn = PFN_B;
+	m.dst = 1;
+	assert_int_equal(pthread_create(&t, NULL, migrate_thread, &m), 0);
+	assert_int_equal(pthread_join(t, NULL), 0);
+	drain(fx);
+	assert_int_equal(fx->nr, 0);
+	assert_true(pending(fx, PFN_B));
+
+	/* tierd's own move: neither counted nor reported, no longer pending */
+	fx->skel->data->np_self_tgid = fx->self;
+	migrate_pfn(fx, 1, 0, PFN_B, 0, 0);
+	drain(fx);
+	assert_int_equal(fx->nr, 0);
+	assert_false(pending(fx, PFN_B));
+	/* and its fault afterwards is an ordinary one */
+	fault_ret(fx, 1, PFN_B, 0, ADDR_B, TIERD_LEVEL_PTE, false, 0,
+		  TIERD_NP_ACCESS_WRITE);
+	drain(fx);
+	assert_int_equal(fx->nr, 0);
+
+	assert_int_equal(pnc(fx, TIERD_CNT_KERNEL_PROMOTED), 1);
+	assert_int_equal(pnc(fx, TIERD_CNT_KERNEL_MIGRATE_OK), 2);
+	assert_int_equal(pnc(fx, TIERD_CNT_KERNEL_MIGRATE_FAIL), 0);
+	fixture_free(fx);
+}
+
 static int group_setup(void **state)
 {
 	const char *why = skip_reason();
@@ -378,6 +679,12 @@ RUN(test_filter)
 RUN(test_window_reset)
 RUN(test_ring_full)
 RUN(test_migrate_counters)
+RUN(test_access_type)
+RUN(test_seven_arguments_refused)
+RUN(test_cram_promotes_in_handler)
+RUN(test_cram_fails_then_retry)
+RUN(test_read_fault_present_pte)
+RUN(test_kernel_moves_it_later)
 
 int main(void)
 {
@@ -388,6 +695,12 @@ int main(void)
 		cmocka_unit_test(run_test_window_reset),
 		cmocka_unit_test(run_test_ring_full),
 		cmocka_unit_test(run_test_migrate_counters),
+		cmocka_unit_test(run_test_access_type),
+		cmocka_unit_test(run_test_seven_arguments_refused),
+		cmocka_unit_test(run_test_cram_promotes_in_handler),
+		cmocka_unit_test(run_test_cram_fails_then_retry),
+		cmocka_unit_test(run_test_read_fault_present_pte),
+		cmocka_unit_test(run_test_kernel_moves_it_later),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, NULL);
