@@ -40,6 +40,78 @@ static bool tracefs_event(const char *sys, const char *name)
 	return false;
 }
 
+int probe_tp_args_btf(const struct btf *vmlinux, const char *name)
+{
+	const struct btf_type *t;
+	char type[128];
+	int id;
+
+	if (!vmlinux)
+		return -ENOENT;
+	snprintf(type, sizeof(type), "btf_trace_%s", name);
+	id = btf__find_by_name_kind(vmlinux, type, BTF_KIND_TYPEDEF);
+	if (id <= 0)
+		return -ENOENT;
+	/* typedef void (*btf_trace_<name>)(void *__data, <TP_PROTO>) */
+	t = btf__type_by_id(vmlinux, btf__type_by_id(vmlinux, id)->type);
+	if (!t || !btf_is_ptr(t))
+		return -ENOENT;
+	t = btf__type_by_id(vmlinux, t->type);
+	if (!t || !btf_is_func_proto(t) || btf_vlen(t) < 1)
+		return -ENOENT;
+	return btf_vlen(t) - 1;
+}
+
+int probe_tp_args_format(const char *path)
+{
+	char line[512], field[128];
+	bool format = false;
+	int n = 0;
+	FILE *f = fopen(path, "re");
+
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		const char *p = line + strspn(line, " \t");
+		const char *semi, *name;
+
+		if (!strncmp(p, "format:", 7)) {
+			format = true;
+			continue;
+		}
+		if (!format || strncmp(p, "field:", 6))
+			continue;
+		/* "field:unsigned long pfn;\toffset:..."; the name ends at ';' */
+		semi = strchr(p, ';');
+		if (!semi || semi - p >= (long)sizeof(field))
+			continue;
+		memcpy(field, p, semi - p);
+		field[semi - p] = '\0';
+		name = strrchr(field, ' ');
+		name = name ? name + 1 : field + 6;
+		if (strncmp(name, "common_", 7))
+			n++;
+	}
+	fclose(f);
+	return format && n > 0 ? n : -EINVAL;
+}
+
+/* The tracepoint's arguments, from BTF or tracefs; 0 when unknown. */
+static uint8_t tracepoint_args(const struct btf *vmlinux, const char *sys,
+			       const char *name)
+{
+	char path[256];
+	int n = probe_tp_args_btf(vmlinux, name);
+
+	for (size_t i = 0; n < 0 && i < sizeof(tracefs_roots) /
+					 sizeof(tracefs_roots[0]); i++) {
+		snprintf(path, sizeof(path), "%s/events/%s/%s/format",
+			 tracefs_roots[i], sys, name);
+		n = probe_tp_args_format(path);
+	}
+	return n > 0 && n <= UINT8_MAX ? (uint8_t)n : 0;
+}
+
 /* Every tracepoint has a btf_trace_<name> typedef, tracefs or not. */
 static bool btf_tracepoint(const struct btf *vmlinux, const char *name)
 {
@@ -181,6 +253,12 @@ void probe_kernel(struct kernel_features *f)
 	f->private_migrate_tp =
 		tracefs_event("node_private", "node_private_migrate") ||
 		btf_tracepoint(vmlinux, "node_private_migrate");
+	if (f->private_node_tp)
+		f->private_fault_args = tracepoint_args(vmlinux, "node_private",
+						"node_private_write_fault");
+	if (f->private_migrate_tp)
+		f->private_migrate_args = tracepoint_args(vmlinux,
+					"node_private", "node_private_migrate");
 	f->page_fault_user_tp =
 		tracefs_event("exceptions", "page_fault_user") ||
 		btf_tracepoint(vmlinux, "page_fault_user");

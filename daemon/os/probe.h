@@ -26,13 +26,40 @@ struct kernel_features {
 	 * but set from the topology (tiers_kernel_ranks()).
 	 */
 	bool lower_tier;
+	/*
+	 * Arguments of the node_private events (their prototype in the
+	 * kernel BTF, else their tracefs format); 0 when neither says.
+	 */
+	uint8_t private_fault_args;
+	uint8_t private_migrate_args;
+	/*
+	 * Why the kernel's private-node sysfs lists make no sense, or "":
+	 * set from the topology (numa_sysfs_read()), not probed here.
+	 */
+	char private_sysfs_error[192];
 };
+
+struct btf;
 
 /* Probe the running kernel; never fails, missing things are false. */
 void probe_kernel(struct kernel_features *f);
 
 /* kernel.bpf_stats_enabled right now (it can change while tierd runs). */
 bool probe_bpf_stats_enabled(void);
+
+/*
+ * Arguments of tracepoint @name as the prototype of the kernel's
+ * btf_trace_<name> typedef says (without the leading void *__data), or
+ * -ENOENT when @vmlinux has none.
+ */
+int probe_tp_args_btf(const struct btf *vmlinux, const char *name);
+
+/*
+ * Fields an event records, from its tracefs format file at @path (those
+ * after the common_* ones), or -errno.  For the node_private events they
+ * are the arguments, one to one (kernel-patches/).
+ */
+int probe_tp_args_format(const char *path);
 
 /* A counter of /proc/vmstat ("pgpromote_success").  0 or -errno. */
 int probe_vmstat(const char *name, uint64_t *value);

@@ -29,6 +29,7 @@ struct collector {
 static int decide_sources(struct collector *c, const struct tierd_config *cfg,
 			  char *err, size_t errlen)
 {
+	char buf[sizeof(c->src[0].state) - sizeof("off: ") + 1];
 	struct source *s;
 	unsigned int i;
 
@@ -41,7 +42,7 @@ static int decide_sources(struct collector *c, const struct tierd_config *cfg,
 			snprintf(s->state, sizeof(s->state), "off by config");
 			continue;
 		}
-		missing = s->ops->missing(&c->feat, want);
+		missing = s->ops->missing(&c->feat, want, buf, sizeof(buf));
 		if (missing && want == TIERD_ON) {
 			snprintf(err, errlen, "[sources] %s = on, but %s",
 				 tierd_source_name(i), missing);

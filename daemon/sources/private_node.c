@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <bpf/libbpf.h>
 
@@ -26,13 +27,34 @@ static enum tierd_tristate np_wanted(const struct tierd_config *cfg)
 	return cfg->src_private_node;
 }
 
+/*
+ * The programs read the arguments by position; an event with fewer than
+ * they read cannot be attached (the kernel says only EINVAL), so say why
+ * first.  More is fine: the kernel only ever appends.
+ */
+static int check_args(const char *event, unsigned int have, unsigned int want,
+		      char *err, size_t errlen)
+{
+	if (!have || have >= want)
+		return 0;
+	snprintf(err, errlen,
+		 "node_private:%s has %u arguments, this tierd expects %u (kernel-patches/ of this version)",
+		 event, have, want);
+	return -EOPNOTSUPP;
+}
+
 static const char *np_missing(const struct kernel_features *f,
-			      enum tierd_tristate want)
+			      enum tierd_tristate want, char *buf, size_t len)
 {
 	if (!f->btf)
 		return "kernel has no BTF (/sys/kernel/btf/vmlinux): needs a kernel built with CONFIG_DEBUG_INFO_BTF";
 	if (!f->private_node_tp)
 		return "kernel has no node_private:node_private_write_fault tracepoint (needs kernel-patches/)";
+	if (check_args("node_private_write_fault", f->private_fault_args,
+		       TIERD_NP_FAULT_ARGS, buf, len))
+		return buf;
+	if (f->private_sysfs_error[0])
+		return f->private_sysfs_error;
 	return NULL;
 }
 
@@ -49,6 +71,8 @@ static int np_open(struct source *s, const struct source_env *env,
 		   char *err, size_t errlen)
 {
 	struct tierd_bpf *skel = bpf_obj_skel(env->bpf);
+	const struct kernel_features *f = env->feat;
+	char why[160] = "";
 	struct private_node *np;
 	int ret;
 
@@ -60,29 +84,44 @@ static int np_open(struct source *s, const struct source_env *env,
 	ret = bpf_obj_attach(skel->progs.tierd_np_fault,
 			     &skel->links.tierd_np_fault);
 	if (ret) {
-		snprintf(err, errlen, "attaching %s (%s) failed: %s",
+		snprintf(err, errlen, "attaching %s (%s) failed: %s%s",
 			 bpf_program__name(skel->progs.tierd_np_fault),
 			 bpf_program__section_name(skel->progs.tierd_np_fault),
-			 strerror(-ret));
+			 strerror(-ret), ret == -EINVAL && !f->private_fault_args ?
+			 " (an event with fewer arguments than this tierd reads? see kernel-patches/)" : "");
 		free(np);
 		return ret;
 	}
 	np->bpf = env->bpf;
-	if (env->feat->private_migrate_tp) {
+	/* its own migrations are not the kernel's */
+	skel->data->np_self_tgid = (uint32_t)getpid();
+	if (!f->private_migrate_tp) {
+		snprintf(why, sizeof(why), "the kernel has no node_private_migrate");
+	} else if (check_args("node_private_migrate", f->private_migrate_args,
+			      TIERD_NP_MIGRATE_ARGS, why, sizeof(why))) {
+		/* why says it */
+	} else {
 		ret = bpf_obj_attach(skel->progs.tierd_np_migrate,
 				     &skel->links.tierd_np_migrate);
 		if (ret)
-			/* only the kernel-migration counters are lost */
-			log_warn("source private_node: attaching node_private_migrate failed (%s); kernel migrations are not counted",
+			snprintf(why, sizeof(why),
+				 "attaching node_private_migrate failed: %s",
 				 strerror(-ret));
 		else
 			np->migrate = true;
 	}
+	if (!np->migrate)
+		/* only what the kernel moved on its own is lost */
+		log_warn("source private_node: %s; the kernel's own migrations are not counted and a folio it promotes is left to tierd's location query",
+			 why);
 	s->priv = np;
-	snprintf(s->state, sizeof(s->state),
-		 "active (raw_tp/node_private_write_fault%s)",
-		 np->migrate ? ", node_private_migrate" :
-		 "; no node_private_migrate: kernel migrations not counted");
+	if (np->migrate)
+		snprintf(s->state, sizeof(s->state),
+			 "active (raw_tp/node_private_write_fault, node_private_migrate)");
+	else
+		snprintf(s->state, sizeof(s->state),
+			 "active (raw_tp/node_private_write_fault; %s: kernel migrations not counted)",
+			 why);
 	return 0;
 }
 

@@ -31,7 +31,7 @@ static enum tierd_tristate sd_wanted(const struct tierd_config *cfg)
 }
 
 static const char *sd_missing(const struct kernel_features *f,
-			      enum tierd_tristate want)
+			      enum tierd_tristate want, char *buf, size_t len)
 {
 	if (!f->btf)
 		return "kernel has no BTF (/sys/kernel/btf/vmlinux): needs a kernel built with CONFIG_DEBUG_INFO_BTF";

@@ -67,10 +67,12 @@ struct source_ops {
 	/*
 	 * Why this kernel cannot feed the source (the text follows "off: "),
 	 * or NULL.  @want is its setting: some sources run degraded when
-	 * asked for explicitly.
+	 * asked for explicitly.  A reason with figures in it is formatted
+	 * into @buf, which is then returned.
 	 */
 	const char *(*missing)(const struct kernel_features *f,
-			       enum tierd_tristate want);
+			       enum tierd_tristate want, char *buf,
+			       size_t len);
 	/* BPF sources: turn their programs on before the object loads. */
 	void (*select)(struct bpf_obj *b, const struct kernel_features *f);
 	/*

@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -166,6 +167,41 @@ static void test_on_but_missing(void **state)
 		"[sources] soft_dirty = on, but kernel has no exceptions:page_fault_user tracepoint (needs CONFIG_TRACEPOINTS on x86)");
 }
 
+/*
+ * A kernel whose node_private event is older than this tierd (7
+ * arguments, without access), or whose private-node sysfs makes no
+ * sense: the source is off, nothing is loaded, and `on` refuses to start.
+ */
+static void test_private_node_kernel_mismatch(void **state)
+{
+	struct kernel_features f = {
+		.btf = true,
+		.private_node_tp = true,
+		.private_fault_args = 7,
+	};
+	struct tierd_source_stats st[TIERD_SRC_NR];
+	struct tierd_config cfg;
+
+	base_config(&cfg);
+	open_idle(&cfg, &f, st);
+	assert_string_equal(st[TIERD_SRC_PRIVATE_NODE].state,
+		"off: node_private:node_private_write_fault has 7 arguments, this tierd expects 8 (kernel-patches/ of this version)");
+	cfg.src_private_node = TIERD_ON;
+	expect_unsupported(&cfg, &f,
+		"[sources] private_node = on, but node_private:node_private_write_fault has 7 arguments, this tierd expects 8 (kernel-patches/ of this version)");
+
+	f.private_fault_args = TIERD_NP_FAULT_ARGS;
+	snprintf(f.private_sysfs_error, sizeof(f.private_sysfs_error),
+		 "private-node sysfs makes no sense: node 1 is in both has_private_memory and has_common_memory");
+	base_config(&cfg);
+	open_idle(&cfg, &f, st);
+	assert_string_equal(st[TIERD_SRC_PRIVATE_NODE].state,
+		"off: private-node sysfs makes no sense: node 1 is in both has_private_memory and has_common_memory");
+	cfg.src_private_node = TIERD_ON;
+	expect_unsupported(&cfg, &f,
+		"[sources] private_node = on, but private-node sysfs makes no sense: node 1 is in both has_private_memory and has_common_memory");
+}
+
 /* numa_hint: each missing piece, in the order the kernel needs them */
 static void test_numa_hint_reasons(void **state)
 {
@@ -257,6 +293,7 @@ int main(void)
 		cmocka_unit_test(test_numa_hint_reasons),
 		cmocka_unit_test(test_auto_no_page_fault_tp),
 		cmocka_unit_test(test_on_but_missing),
+		cmocka_unit_test(test_private_node_kernel_mismatch),
 		cmocka_unit_test(test_bad_tunables),
 		cmocka_unit_test(test_bad_tgids),
 	};
