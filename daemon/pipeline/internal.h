@@ -34,6 +34,8 @@ struct tracked_proc {
 	uint64_t records;
 	uint64_t faults;
 	uint64_t promoted_pages;
+	/* folios of it the kernel promoted itself (private-node records) */
+	uint64_t kernel_promoted;
 	/* resident 4 KiB pages on slow and fast nodes, as numa_maps said */
 	uint64_t slow_pages, fast_pages;
 	uint64_t skipped_rate, skipped_headroom;

@@ -55,6 +55,27 @@ static void bucket_setup(struct pipeline *p, uint64_t now_ms)
 	token_bucket_init(&p->bucket, rate, burst, now_ms);
 }
 
+/* A node tierd promotes to, from a record's 16-bit node id. */
+static bool is_fast_node(const struct pipeline *p, unsigned int nid)
+{
+	return p->tiers.tiering && nid < TIERD_MAX_NODES &&
+	       (p->tiers.fast_mask & (1ULL << nid));
+}
+
+/*
+ * The kernel moved the folio itself (the node service's promotion, NUMA
+ * balancing).  Onto a fast node it is promoted: not a candidate, so it is
+ * never moved a second time.  Anywhere else it stays what it was.
+ */
+static void kernel_moved(struct pipeline *p, struct tracked_proc *proc,
+			 const struct tierd_event *ev, uint64_t addr)
+{
+	if (!is_fast_node(p, ev->dst_nid))
+		return;
+	hotness_mark_on_fast(p->hot, ev->tgid, addr, p->now_ms);
+	proc->kernel_promoted++;
+}
+
 static void on_event(void *ctx, const struct tierd_event *ev)
 {
 	struct pipeline *p = ctx;
@@ -63,6 +84,7 @@ static void on_event(void *ctx, const struct tierd_event *ev)
 	uint32_t writes = ev->writes < ev->faults ? ev->writes : ev->faults;
 	uint64_t weight = (uint64_t)(ev->faults - writes) * p->cfg.read_weight +
 			  (uint64_t)writes * p->cfg.write_weight;
+	uint64_t least;
 	/*
 	 * Records already in the ring buffer when a reload changed the
 	 * granule carry the old alignment; the table keys on the new one.
@@ -75,14 +97,27 @@ static void on_event(void *ctx, const struct tierd_event *ev)
 		p->cnt.scope_rejected++;
 		return;
 	}
-	if (!weight)		/* only accesses of a kind that weighs 0 */
-		return;
-	if (hotness_record(p->hot, ev->tgid, addr,
-			   weight > UINT32_MAX ? UINT32_MAX : (uint32_t)weight,
-			   ev->on_slow, p->now_ms, &res) < 0)
-		return;
 	proc->records++;
 	proc->faults += ev->faults;
+	if (ev->kmove == TIERD_KMOVE_OK) {
+		kernel_moved(p, proc, ev, addr);
+		return;
+	}
+	/*
+	 * The kernel tried to promote it and moved nothing: tierd's to
+	 * promote now, not after `threshold` more faults (unless its kind of
+	 * access weighs nothing).
+	 */
+	least = (uint64_t)p->cfg.promote_score;
+	if (least < p->cfg.promote_score)
+		least++;
+	if (ev->kmove == TIERD_KMOVE_FAILED && weight && weight < least)
+		weight = least;
+	if (!weight)		/* only accesses of a kind that weighs 0 */
+		return;
+	hotness_record(p->hot, ev->tgid, addr,
+		       weight > UINT32_MAX ? UINT32_MAX : (uint32_t)weight,
+		       ev->on_slow, p->now_ms, &res);
 }
 
 /* The settings record lives beside the control socket. */

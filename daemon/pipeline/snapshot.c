@@ -63,6 +63,7 @@ static void pid_stats(struct pipeline *p, uint64_t now_ms,
 		ps->records = tp->records;
 		ps->faults = tp->faults;
 		ps->promoted_pages = tp->promoted_pages;
+		ps->kernel_promoted = tp->kernel_promoted;
 		ps->slow_pages = tp->slow_pages;
 		ps->fast_pages = tp->fast_pages;
 		ps->skipped_rate = tp->skipped_rate;

@@ -177,6 +177,8 @@ struct tierd_node_stats {
 	X(folios_tracked, "FOLIOS")	/* entries in the hotness table */ \
 	X(folios_hot, "HOT")	/* entries at or above promote_score */	\
 	X(promoted_pages, "PROMOTED")					\
+	/* folios the kernel promoted itself, so tierd did not */	\
+	X(kernel_promoted, "K_PROMOTED")				\
 	/* resident 4 KiB pages, from numa_maps every 10 s */		\
 	X(slow_pages, "ON_SLOW")					\
 	X(fast_pages, "ON_FAST")					\

@@ -511,6 +511,24 @@ static void inject(pid_t tgid, uint64_t addr, uint32_t faults)
 	};
 }
 
+/*
+ * A private-node record about a move the kernel made (TIERD_KMOVE_OK, to
+ * @dst) or tried (TIERD_KMOVE_FAILED), as tierd_np_fault and
+ * tierd_np_migrate send them.
+ */
+static void inject_kmove(pid_t tgid, uint64_t addr, uint8_t kmove,
+			 uint16_t dst, uint32_t faults, uint32_t writes)
+{
+	assert_true(W->nr_pending < MAX_EVENTS);
+	W->pending[W->nr_pending++] = (struct tierd_event){
+		.ts_ns = 1, .addr = addr, .tgid = (uint32_t)tgid,
+		.faults = faults, .writes = writes, .nid = 1,
+		.source = TIERD_SRC_PRIVATE_NODE, .handled = 1,
+		.on_slow = kmove != TIERD_KMOVE_OK, .kmove = kmove,
+		.dst_nid = dst,
+	};
+}
+
 /* Defaults, but unlimited rate and a small table: each test narrows. */
 static void base_config(struct tierd_config *cfg)
 {
@@ -1196,6 +1214,89 @@ static void test_recheck_ranks_after_slow(void **state)
 	pipeline_destroy(p);
 }
 
+/*
+ * Beside a node service that promotes on its own (v4's CRAM): folios the
+ * kernel moved to the fast node are never queried or moved by tierd, also
+ * once their cooldown is over; a failed kernel move and a read-hot folio
+ * are tierd's; a move to another slow node changes nothing.  Every record
+ * and every page is counted once.
+ */
+static void test_cram_kernel_promotions(void **state)
+{
+	const uint64_t before = BASE_A;		/* hot, then CRAM moved it */
+	const uint64_t first = BASE_A + PAGE;	/* CRAM moved it on its first fault */
+	const uint64_t failed = BASE_A + 2 * PAGE; /* CRAM's move failed */
+	const uint64_t readhot = BASE_A + 3 * PAGE; /* reads the service left */
+	const uint64_t elsewhere = BASE_A + 4 * PAGE; /* moved, still slow */
+	const uint64_t bogus = BASE_A + 5 * PAGE;  /* a node tierd does not know */
+	const uint64_t tierds[] = { elsewhere, readhot, failed };
+	struct tierd_config cfg;
+	struct tierd_stats *st;
+	struct pipeline *p;
+
+	add_proc(101, "alpha");
+	base_config(&cfg);
+	cfg.write_weight = 4;
+	cfg.decay = 0.99;
+	cfg.cooldown_ms = 1000;
+	p = start(&cfg);
+
+	inject(101, before, 3);
+	inject(101, elsewhere, 5);
+	deliver(p, T0);
+	/* what the kernel did meanwhile, and the fake world's pages with it */
+	inject_kmove(101, before, TIERD_KMOVE_OK, 0, 1, 1);
+	page_of(101, before)->node = 0;
+	inject_kmove(101, first, TIERD_KMOVE_OK, 0, 1, 1);
+	page_of(101, first)->node = 0;
+	inject_kmove(101, elsewhere, TIERD_KMOVE_OK, 1, 0, 0);
+	inject_kmove(101, bogus, TIERD_KMOVE_OK, TIERD_NID_NONE, 1, 1);
+	/* one read fault: weight 1, below promote_score 2, yet a candidate */
+	inject_kmove(101, failed, TIERD_KMOVE_FAILED, TIERD_NID_NONE, 1, 0);
+	inject(101, readhot, 3);
+	deliver(p, T0 + 1);
+	assert_int_equal(pipeline_tick(p, T0 + 1), 0);
+
+	assert_int_equal(W->nr_calls, 2);
+	assert_call(0, false, 101, -1, tierds, 3);
+	assert_call(1, true, 101, 0, tierds, 3);
+	assert_false(addr_seen(101, before));
+	assert_false(addr_seen(101, first));
+	assert_false(addr_seen(101, bogus));
+	st = stats(p, T0 + 1);
+	assert_int_equal(st->candidates, 3);
+	assert_int_equal(st->move_calls, 1);
+	assert_int_equal(st->move_pages_requested, 3);
+	assert_int_equal(st->promoted_pages, 3);
+	assert_int_equal(st->move_status[TIERD_MOVE_OK], 3);
+	assert_int_equal(st->move_status[TIERD_MOVE_ALREADY], 0);
+	assert_int_equal(st->node[1].promoted_from_pages, 3);
+	assert_int_equal(st->node[0].promoted_to_pages, 3);
+	assert_int_equal(pid_stats(st, 101)->kernel_promoted, 2);
+	assert_int_equal(pid_stats(st, 101)->promoted_pages, 3);
+	assert_int_equal(pid_stats(st, 101)->records, 8);
+	assert_int_equal(pid_stats(st, 101)->faults, 15);
+	/* `first` and `bogus` never had an entry, and get none */
+	assert_true(tracked(p, 101, before, T0 + 1));
+	assert_false(tracked(p, 101, first, T0 + 1));
+	assert_false(tracked(p, 101, bogus, T0 + 1));
+
+	/*
+	 * Cooldowns over: `before` and tierd's three are offered again only
+	 * to check where they are.  All on node 0: nothing moves.
+	 */
+	clear_calls();
+	assert_int_equal(pipeline_tick(p, T0 + 1500), 0);
+	assert_int_equal(count_calls(true), 0);
+	assert_true(addr_seen(101, before));
+	assert_false(addr_seen(101, first));
+	st = stats(p, T0 + 1500);
+	assert_int_equal(st->move_status[TIERD_MOVE_ALREADY], 4);
+	assert_int_equal(st->promoted_pages, 3);
+	assert_int_equal(pid_stats(st, 101)->kernel_promoted, 2);
+	pipeline_destroy(p);
+}
+
 /* One node: nothing to tier.  Events are still scored, nothing is moved. */
 static void test_no_tiering_scores_only(void **state)
 {
@@ -1659,6 +1760,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_headroom, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pingpong_backoff, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_recheck_ranks_after_slow, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cram_kernel_promotions, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_tiering_scores_only, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_paused_moves_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_promotion_disabled, setup, teardown),

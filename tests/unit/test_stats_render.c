@@ -152,7 +152,7 @@ static void test_stats_json(void **state)
 	assert_contains(out, "{\"pid\":4711,\"comm\":\"db\\\"x\\\\y\\u0001"
 			"\\ufffd\",\"records\":40,\"faults\":400,"
 			"\"folios_tracked\":90,\"folios_hot\":8,"
-			"\"promoted_pages\":1000,\"slow_pages\":0,\"fast_pages\":0,\"skipped_rate\":0,\"skipped_headroom\":0}");
+			"\"promoted_pages\":1000,\"kernel_promoted\":0,\"slow_pages\":0,\"fast_pages\":0,\"skipped_rate\":0,\"skipped_headroom\":0}");
 	assert_contains(out, "\"comm\":\"abcdefghijklmnop\"");
 	free(st);
 }
