@@ -52,6 +52,7 @@ static void reply_status(struct ctl_service *svc, bool json,
 		.src = st->src,
 		.nr_nodes = st->nr_nodes,
 		.node = st->node,
+		.private_nodes = st->private_nodes,
 	};
 	if (json)
 		status_render_json(&v, reply);

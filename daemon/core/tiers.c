@@ -50,6 +50,81 @@ static void describe(struct tier_choice *out)
 	}
 }
 
+static const char *const gen_names[TIERD_PRIVATE_NR] = {
+#define GEN_NAME(id, name, lists) [TIERD_PRIVATE_##id] = name,
+	TIERD_PRIVATE_GENS(GEN_NAME)
+#undef GEN_NAME
+};
+
+static const char *const gen_lists[TIERD_PRIVATE_NR] = {
+#define GEN_LISTS(id, name, lists) [TIERD_PRIVATE_##id] = lists,
+	TIERD_PRIVATE_GENS(GEN_LISTS)
+#undef GEN_LISTS
+};
+
+const char *tiers_private_gen_name(enum tierd_private_gen g)
+{
+	return (unsigned int)g < TIERD_PRIVATE_NR ? gen_names[g] : "invalid";
+}
+
+const char *tiers_private_gen_lists(enum tierd_private_gen g)
+{
+	return (unsigned int)g < TIERD_PRIVATE_NR ? gen_lists[g] : "";
+}
+
+void tiers_private_describe(const struct numa_topology *t, char *buf,
+			    size_t len)
+{
+	uint64_t user = t->private_mask & t->private_user_mask;
+	uint64_t observe = t->private_mask & ~t->private_user_mask;
+	char all[192], can[192], cannot[192];
+	const char *gen = tiers_private_gen_name(t->private_gen);
+	const char *lists = tiers_private_gen_lists(t->private_gen);
+
+	if (t->private_error[0]) {
+		snprintf(buf, len, "%s; no node is taken for private memory",
+			 t->private_error);
+		return;
+	}
+	format_mask(t->private_mask, all, sizeof(all));
+	format_mask(user, can, sizeof(can));
+	format_mask(observe, cannot, sizeof(cannot));
+	switch (t->private_gen) {
+	case TIERD_PRIVATE_NONE:
+		snprintf(buf, len, "none (no private-node lists in /sys/devices/system/node)");
+		return;
+	case TIERD_PRIVATE_V4:
+		if (!t->private_mask)
+			snprintf(buf, len, "%s (%s): none registered", gen, lists);
+		else
+			snprintf(buf, len,
+				 "%s (%s): node %s; tierd moves folios off them where the node service allows migration (NP_OPS_MIGRATION), else move_pages() says ENOENT",
+				 gen, lists, all);
+		return;
+	case TIERD_PRIVATE_PUBLIC_USER:
+	case TIERD_PRIVATE_COMMON_USER:
+		if (!t->private_mask)
+			snprintf(buf, len, "%s (%s): none", gen, lists);
+		else
+			snprintf(buf, len,
+				 "%s (%s): node %s; move_pages() off %s (has_user_memory)%s%s%s",
+				 gen, lists, all, user ? can : "none", observe ?
+				 "; no user migration off " : "", cannot,
+				 observe ? ", tierd only observes it" : "");
+		return;
+	case TIERD_PRIVATE_COMMON:
+		if (!t->private_mask)
+			snprintf(buf, len, "%s (%s): none", gen, lists);
+		else
+			snprintf(buf, len,
+				 "%s (%s): node %s; the kernel allows no user migration off them, so tierd only observes; it promotes written, fenced folios itself (pgpromote_fence in nodeN/vmstat)",
+				 gen, lists, all);
+		return;
+	default:
+		snprintf(buf, len, "invalid generation %d", (int)t->private_gen);
+	}
+}
+
 static bool known_tier(const struct numa_topology *t, int n)
 {
 	return t->memtiers && t->memtier[n] != TIERD_MEMTIER_NONE;
@@ -159,6 +234,25 @@ static uint64_t classify_auto(const struct numa_topology *t,
 	return slow;
 }
 
+/*
+ * Private nodes the kernel allows no move_pages() off: slow, but tierd
+ * only watches them.  They leave @slow and go to observe_mask.
+ */
+static uint64_t take_observed(const struct numa_topology *topo,
+			      struct tier_choice *out, uint64_t slow)
+{
+	uint64_t observe = slow & topo->private_mask & ~topo->private_user_mask;
+
+	for (int n = 0; n < TIERD_MAX_NODES; n++)
+		if (observe & (1ULL << n))
+			snprintf(out->node_why[n], sizeof(out->node_why[n]),
+				 "observed only: private node (%s), no user migration",
+				 topo->private_kind[0] ? topo->private_kind :
+				 "sysfs");
+	out->observe_mask = observe;
+	return slow & ~observe;
+}
+
 int tier_choose(const struct numa_topology *topo,
 		const struct tierd_config *cfg, struct tier_choice *out)
 {
@@ -188,6 +282,8 @@ int tier_choose(const struct numa_topology *topo,
 					 "slow: listed in" : "not slow: not in");
 	}
 
+	slow = take_observed(topo, out, slow);
+
 	if (!cfg->fast_auto) {
 		int fast = cfg->fast_node;
 
@@ -206,7 +302,8 @@ int tier_choose(const struct numa_topology *topo,
 				out->target[s] = (int8_t)fast;
 	} else {
 		/* each slow node: the nearest node with CPUs and memory */
-		cand = topo->mem_mask & topo->cpu_mask & ~slow;
+		cand = topo->mem_mask & topo->cpu_mask & ~slow &
+		       ~out->observe_mask;
 		for (int s = 0; s < TIERD_MAX_NODES && cand; s++) {
 			unsigned int best = ~0U;
 
@@ -221,6 +318,14 @@ int tier_choose(const struct numa_topology *topo,
 		}
 	}
 
+	if (!slow && out->observe_mask) {
+		format_mask(out->observe_mask, list, sizeof(list));
+		snprintf(out->reason, sizeof(out->reason),
+			 "observing only: the kernel allows no move_pages() off private node %s (%s, %s)",
+			 list, tiers_private_gen_name(topo->private_gen),
+			 tiers_private_gen_lists(topo->private_gen));
+		return 0;
+	}
 	if (!slow) {
 		format_mask(topo->mem_mask, list, sizeof(list));
 		if (!out->reason[0])
@@ -242,5 +347,13 @@ int tier_choose(const struct numa_topology *topo,
 	out->slow_mask = slow;
 	out->fast_node = __builtin_ctzll(out->fast_mask);
 	describe(out);
+	if (out->observe_mask) {
+		size_t off = strlen(out->reason);
+
+		format_mask(out->observe_mask, list, sizeof(list));
+		snprintf(out->reason + off, sizeof(out->reason) - off,
+			 "; observed only: private node %s (no move_pages() off it)",
+			 list);
+	}
 	return 0;
 }

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <dirent.h>
+#include <stdbool.h>
 #include <errno.h>
 #include <numa.h>
 #include <stdio.h>
@@ -100,6 +101,163 @@ static void read_memtiers(const char *root, struct numa_topology *t)
 	closedir(d);
 }
 
+#define NODE_DIR	"/sys/devices/system/node"
+#define PRIVATE_BAD	"the kernel's private-node lists make no sense: "
+
+/* One node list of NODE_DIR; a list that is missing is not an error. */
+struct node_list {
+	const char *name;
+	bool present;
+	uint64_t mask;
+};
+
+/* 0, or -EINVAL with the reason in t->private_error. */
+static int read_node_list(const char *root, struct node_list *l,
+			  struct numa_topology *t)
+{
+	char path[512], buf[256];
+	int ret;
+
+	l->present = false;
+	l->mask = 0;
+	snprintf(path, sizeof(path), "%s" NODE_DIR "/%s", root, l->name);
+	ret = read_line(path, buf, sizeof(buf));
+	if (ret == -ENOENT)
+		return 0;
+	/* sysfs prints an empty list as "\n"; an empty file is no list */
+	if (ret == -EIO)
+		buf[0] = '\0';
+	else if (ret < 0) {
+		snprintf(t->private_error, sizeof(t->private_error),
+			 PRIVATE_BAD "%s" NODE_DIR "/%s cannot be read: %s",
+			 root, l->name, strerror(-ret));
+		return -EINVAL;
+	}
+	if (ret == -EIO || parse_nodelist(buf, &l->mask)) {
+		buf[strcspn(buf, "\n")] = '\0';
+		snprintf(t->private_error, sizeof(t->private_error),
+			 PRIVATE_BAD "%s: '%.40s' is not a node list",
+			 l->name, buf);
+		return -EINVAL;
+	}
+	l->present = true;
+	return 0;
+}
+
+/* The lowest node of @mask, which the caller knows is not empty. */
+static int first_node(uint64_t mask)
+{
+	return __builtin_ctzll(mask);
+}
+
+/*
+ * A node in both lists @a and @b, or in @a but not in @b (@subset): the
+ * kernel contradicts itself.  0 or -EINVAL with the reason.
+ */
+static int check_lists(struct numa_topology *t, const struct node_list *a,
+		       const struct node_list *b, bool subset)
+{
+	uint64_t bad;
+
+	if (!a->present || !b->present)
+		return 0;
+	bad = subset ? a->mask & ~b->mask : a->mask & b->mask;
+	if (!bad)
+		return 0;
+	snprintf(t->private_error, sizeof(t->private_error),
+		 subset ? PRIVATE_BAD "node %d is in %s but not in %s" :
+			  PRIVATE_BAD "node %d is in both %s and %s",
+		 first_node(bad), a->name, b->name);
+	return -EINVAL;
+}
+
+/*
+ * Which generation of the RFC the lists are from, and what it lets
+ * user space do: v4 names its private nodes in has_private_memory (and
+ * leaves migration to the node service); the later ones name the others
+ * (has_public_memory, then has_common_memory), and allow move_pages() only
+ * off nodes in has_user_memory, which the newest state no longer has.
+ */
+static int read_private(const char *root, struct numa_topology *t)
+{
+	struct node_list mem = { .name = "has_memory" },
+			 priv = { .name = "has_private_memory" },
+			 pub = { .name = "has_public_memory" },
+			 common = { .name = "has_common_memory" },
+			 user = { .name = "has_user_memory" };
+	struct node_list *lists[] = { &mem, &priv, &pub, &common, &user };
+	const struct node_list *others;
+	uint64_t nomem;
+	int ret = 0;
+
+	for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]) && !ret; i++)
+		ret = read_node_list(root, lists[i], t);
+	if (!ret)
+		ret = check_lists(t, &priv, &pub, false);
+	if (!ret)
+		ret = check_lists(t, &priv, &common, false);
+	if (!ret)
+		ret = check_lists(t, &pub, &mem, true);
+	if (!ret)
+		ret = check_lists(t, &common, &mem, true);
+	if (!ret)
+		ret = check_lists(t, &user, &mem, true);
+	if (ret)
+		return ret;
+	others = pub.present ? &pub : &common;
+	if (priv.present && (pub.present || common.present)) {
+		snprintf(t->private_error, sizeof(t->private_error),
+			 PRIVATE_BAD "has_private_memory (RFC v4) and %s (a later generation) both exist",
+			 others->name);
+		return -EINVAL;
+	}
+	if (pub.present && common.present) {
+		snprintf(t->private_error, sizeof(t->private_error),
+			 PRIVATE_BAD "has_public_memory and has_common_memory both exist");
+		return -EINVAL;
+	}
+	if ((pub.present || common.present) && !mem.present) {
+		snprintf(t->private_error, sizeof(t->private_error),
+			 PRIVATE_BAD "%s without has_memory", others->name);
+		return -EINVAL;
+	}
+	if (user.present && !pub.present && !common.present) {
+		snprintf(t->private_error, sizeof(t->private_error),
+			 PRIVATE_BAD "has_user_memory without has_public_memory or has_common_memory");
+		return -EINVAL;
+	}
+	if (pub.present && !user.present) {
+		snprintf(t->private_error, sizeof(t->private_error),
+			 PRIVATE_BAD "has_public_memory without has_user_memory");
+		return -EINVAL;
+	}
+
+	if (priv.present) {
+		t->private_gen = TIERD_PRIVATE_V4;
+		t->private_mask = priv.mask;
+		/* up to each node's service (NP_OPS_MIGRATION), not in sysfs */
+		t->private_user_mask = priv.mask;
+		snprintf(t->private_kind, sizeof(t->private_kind),
+			 "has_private_memory");
+	} else if (pub.present || common.present) {
+		t->private_gen = pub.present ? TIERD_PRIVATE_PUBLIC_USER :
+			user.present ? TIERD_PRIVATE_COMMON_USER :
+				       TIERD_PRIVATE_COMMON;
+		t->private_mask = mem.mask & ~others->mask;
+		t->private_user_mask = t->private_mask & user.mask;
+		snprintf(t->private_kind, sizeof(t->private_kind),
+			 "has_memory but not %s", others->name);
+	}
+	nomem = t->private_mask & ~t->mem_mask;
+	if (nomem) {
+		snprintf(t->private_error, sizeof(t->private_error),
+			 PRIVATE_BAD "node %d is private memory (%s) but has no memory",
+			 first_node(nomem), t->private_kind);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static uint32_t read_u32(const char *path)
 {
 	char buf[32], *end;
@@ -121,6 +279,15 @@ int numa_sysfs_read(const char *root, struct numa_topology *t)
 		t->read_latency_ns[n] = t->read_bandwidth_mbps[n] = 0;
 	}
 	read_memtiers(root, t);
+	t->private_gen = TIERD_PRIVATE_NONE;
+	t->private_mask = t->private_user_mask = 0;
+	t->private_kind[0] = t->private_error[0] = '\0';
+	if (read_private(root, t) < 0) {
+		/* trust none of it: the error says why */
+		t->private_gen = TIERD_PRIVATE_NONE;
+		t->private_mask = t->private_user_mask = 0;
+		t->private_kind[0] = '\0';
+	}
 	for (int n = 0; n < TIERD_MAX_NODES; n++) {
 		if (!(t->mem_mask & (1ULL << n)))
 			continue;
@@ -175,6 +342,31 @@ int numa_topology_read(struct numa_topology *topo)
 	if (cpus)
 		numa_free_cpumask(cpus);
 	return numa_sysfs_read("", topo);
+}
+
+int numa_node_vmstat(const char *root, int node, const char *const *names,
+		     size_t n, uint64_t *values)
+{
+	char path[512], key[64];
+	unsigned long long v;
+	int found = 0, ret;
+	FILE *f;
+
+	if (node < 0 || node >= TIERD_MAX_NODES || n > 31)
+		return -EINVAL;
+	snprintf(path, sizeof(path), "%s" NODE_DIR "/node%d/vmstat", root, node);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	while ((ret = fscanf(f, "%63s %llu", key, &v)) == 2)
+		for (size_t i = 0; i < n; i++)
+			if (!strcmp(key, names[i])) {
+				values[i] = v;
+				found |= 1 << i;
+			}
+	fclose(f);
+	/* a line that is not "name number" ends the file early: say so */
+	return ret == EOF ? found : -EINVAL;
 }
 
 int numa_node_memory(int node, uint64_t *free_bytes, uint64_t *total_bytes)

@@ -120,6 +120,27 @@ static void on_event(void *ctx, const struct tierd_event *ev)
 		       ev->on_slow, p->now_ms, &res);
 }
 
+/* What the sources need to know of the topology, as kernel features. */
+static void apply_topology(struct kernel_features *f,
+			   const struct numa_topology *topo)
+{
+	f->lower_tier = tiers_kernel_ranks(topo);
+	snprintf(f->private_sysfs_error, sizeof(f->private_sysfs_error), "%s",
+		 topo->private_error);
+}
+
+/* The private memory nodes, once per (re)load: a kernel that contradicts itself is worth a warning. */
+static void log_private_nodes(const struct numa_topology *topo)
+{
+	char line[320];
+
+	tiers_private_describe(topo, line, sizeof(line));
+	if (topo->private_error[0])
+		log_warn("private memory nodes: %s", line);
+	else if (topo->private_gen != TIERD_PRIVATE_NONE)
+		log_info("private memory nodes: %s", line);
+}
+
 /* The settings record lives beside the control socket. */
 static int open_owned(struct pipeline *p, char *err, size_t errlen)
 {
@@ -163,7 +184,7 @@ int pipeline_create(const struct tierd_config *cfg, uint64_t now_ms,
 	}
 
 	probe_kernel(&p->feat);
-	p->feat.lower_tier = tiers_kernel_ranks(&p->topo);
+	apply_topology(&p->feat, &p->topo);
 	ret = open_owned(p, err, errlen);
 	if (ret < 0)
 		goto fail;
@@ -183,6 +204,7 @@ int pipeline_create(const struct tierd_config *cfg, uint64_t now_ms,
 	bucket_setup(p, now_ms);
 
 	log_info("nodes: %s", p->tiers.reason);
+	log_private_nodes(&p->topo);
 	{
 		struct tierd_source_stats st[TIERD_SRC_NR];
 
@@ -287,7 +309,7 @@ int pipeline_reconfigure(struct pipeline *p, const struct tierd_config *cfg,
 		snprintf(err, errlen, "%s", tiers.reason);
 		return ret;
 	}
-	p->feat.lower_tier = tiers_kernel_ranks(&topo);
+	apply_topology(&p->feat, &topo);
 	if (collector_needs_reopen(&p->cfg, cfg)) {
 		ret = collector_open(cfg, &p->feat, p->owned, on_event, p,
 				     &new_col, err, errlen);
@@ -331,6 +353,7 @@ int pipeline_reconfigure(struct pipeline *p, const struct tierd_config *cfg,
 	bucket_setup(p, p->now_ms);
 	pipeline_check_movers(p);
 	log_info("nodes: %s", p->tiers.reason);
+	log_private_nodes(&p->topo);
 	return 0;
 }
 

@@ -18,6 +18,23 @@ static int cmp_pid_records(const void *a, const void *b)
 	return (x->pid > y->pid) - (x->pid < y->pid);
 }
 
+/* The kernel's own per-node counters, where it has them. */
+static void node_vmstat(int node, struct tierd_node_stats *ns)
+{
+	static const char *const names[TIERD_NODE_VMSTAT_NR] = {
+#define NAME(f, prom, col, help) [TIERD_NODE_VMSTAT_##f] = #f,
+		TIERD_NODE_VMSTAT(NAME)
+#undef NAME
+	};
+	uint64_t v[TIERD_NODE_VMSTAT_NR] = { 0 };
+	int found = numa_node_vmstat("", node, names, TIERD_NODE_VMSTAT_NR, v);
+
+	ns->vmstat_present = found > 0 ? (uint32_t)found : 0;
+#define COPY(f, prom, col, help) ns->f = v[TIERD_NODE_VMSTAT_##f];
+	TIERD_NODE_VMSTAT(COPY)
+#undef COPY
+}
+
 static void node_stats(struct pipeline *p, struct tierd_stats *st)
 {
 	st->nr_nodes = p->topo.nr_nodes;
@@ -31,10 +48,14 @@ static void node_stats(struct pipeline *p, struct tierd_stats *st)
 			   (p->tiers.fast_mask & (1ULL << i));
 		ns->memtier = p->topo.memtiers ? p->topo.memtier[i] : -1;
 		snprintf(ns->why, sizeof(ns->why), "%s", p->tiers.node_why[i]);
-		if (ns->present)
+		if (ns->present) {
 			numa_node_memory((int)i, &ns->free_bytes,
 					 &ns->total_bytes);
+			node_vmstat((int)i, ns);
+		}
 	}
+	tiers_private_describe(&p->topo, st->private_nodes,
+			       sizeof(st->private_nodes));
 }
 
 /* The busiest processes first. */

@@ -157,6 +157,25 @@ struct tierd_source_stats {
 	X(promoted_to_pages, "node_promoted_to_pages_total", counter,	\
 	  "Pages promoted onto this node.")
 
+/*
+ * Per-node counters the kernel keeps in nodeN/vmstat, shown as read, and
+ * only for nodes whose kernel has them (the RFC's newest generation):
+ * X(field = the vmstat name, Prometheus name, table column, help).
+ */
+#define TIERD_NODE_VMSTAT(X)						\
+	X(pgpromote_fence, "node_pgpromote_fence_total", "FENCE_PROMO",	\
+	  "Writes to write-fenced folios of this node the kernel promoted itself (nodeN/vmstat).") \
+	X(pgpromote_fence_failed, "node_pgpromote_fence_failed_total",	\
+	  "FENCE_FAIL",							\
+	  "Writes to write-fenced folios of this node whose kernel promotion failed (nodeN/vmstat).")
+
+enum tierd_node_vmstat {
+#define TIERD_NODE_VMSTAT_ENUM(f, prom, col, help) TIERD_NODE_VMSTAT_##f,
+	TIERD_NODE_VMSTAT(TIERD_NODE_VMSTAT_ENUM)
+#undef TIERD_NODE_VMSTAT_ENUM
+	TIERD_NODE_VMSTAT_NR,
+};
+
 struct tierd_node_stats {
 	bool present;
 	bool slow;
@@ -166,6 +185,11 @@ struct tierd_node_stats {
 #define TIERD_NODE_FIELD(f, prom, type, help) uint64_t f;
 	TIERD_NODE_COUNTERS(TIERD_NODE_FIELD)
 #undef TIERD_NODE_FIELD
+	/* bit TIERD_NODE_VMSTAT_<field>: the kernel has that counter */
+	uint32_t vmstat_present;
+#define TIERD_NODE_VMSTAT_FIELD(f, prom, col, help) uint64_t f;
+	TIERD_NODE_VMSTAT(TIERD_NODE_VMSTAT_FIELD)
+#undef TIERD_NODE_VMSTAT_FIELD
 };
 
 #define TIERD_STATS_MAX_PIDS 64
@@ -206,6 +230,8 @@ struct tierd_stats {
 
 	unsigned int nr_nodes;		/* highest node id + 1 */
 	struct tierd_node_stats node[64];
+	/* the kernel's private memory nodes: generation, what tierd does there */
+	char private_nodes[320];
 
 	unsigned int nr_pids;
 	struct tierd_pid_stats pid[TIERD_STATS_MAX_PIDS];
@@ -219,6 +245,8 @@ struct folio_info {
 };
 
 const char *tierd_move_status_name(enum tierd_move_status st);
+/* The nodeN/vmstat name of TIERD_NODE_VMSTAT entry @i. */
+const char *tierd_node_vmstat_name(enum tierd_node_vmstat i);
 const char *tierd_source_name(enum tierd_source src);
 
 /* Copy the BPF counters of one source (@v: its TIERD_CNT_NR block). */

@@ -6,6 +6,7 @@
  * The JSON schema is documented in docs/control-protocol.md.
  */
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -51,6 +52,14 @@ static const struct counter_desc node_counters[] = {
 #undef DESC
 };
 
+static const struct counter_desc node_vmstat[] = {
+#define DESC(f, prom, col, help)					\
+	{ NULL, #f, prom, "counter", help, col,				\
+	  offsetof(struct tierd_node_stats, f) },
+	TIERD_NODE_VMSTAT(DESC)
+#undef DESC
+};
+
 static const struct counter_desc pid_counters[] = {
 #define DESC(f, col)							\
 	{ NULL, #f, NULL, NULL, NULL, col,				\
@@ -73,6 +82,18 @@ const char *tierd_move_status_name(enum tierd_move_status st)
 	if ((unsigned int)st >= TIERD_MOVE_NR)
 		return "invalid";
 	return names[st];
+}
+
+const char *tierd_node_vmstat_name(enum tierd_node_vmstat i)
+{
+	if ((unsigned int)i >= TIERD_NODE_VMSTAT_NR)
+		return "invalid";
+	return node_vmstat[i].json;
+}
+
+static bool has_vmstat(const struct tierd_node_stats *n, size_t i)
+{
+	return n->vmstat_present & (1U << i);
 }
 
 const char *tierd_source_name(enum tierd_source src)
@@ -182,6 +203,10 @@ void stats_render_json(const struct tierd_stats *st, struct strbuf *sb)
 		json_bool(&j, "fast", n->fast);
 		json_counters(&j, node_counters, ARRAY_SIZE(node_counters), n,
 			      NULL);
+		for (size_t k = 0; k < ARRAY_SIZE(node_vmstat); k++)
+			if (has_vmstat(n, k))
+				json_u64(&j, node_vmstat[k].json,
+					 U64_AT(n, node_vmstat[k].off));
 		json_i64(&j, "memtier", n->memtier);
 		json_obj_end(&j);
 	}
@@ -303,6 +328,17 @@ void stats_render_prometheus(const struct tierd_stats *st, struct strbuf *sb)
 			prom_u64(sb, d->prom, lab, U64_AT(&st->node[k], d->off));
 		}
 	}
+	for (i = 0; i < ARRAY_SIZE(node_vmstat); i++) {
+		const struct counter_desc *d = &node_vmstat[i];
+
+		prom_head(sb, d->prom, d->type, d->help);
+		for (k = 0; k < nr_nodes(st); k++) {
+			if (!st->node[k].present || !has_vmstat(&st->node[k], i))
+				continue;
+			snprintf(lab, sizeof(lab), "node=\"%u\"", k);
+			prom_u64(sb, d->prom, lab, U64_AT(&st->node[k], d->off));
+		}
+	}
 }
 
 /* ---- human tables ---- */
@@ -396,8 +432,12 @@ void stats_render_table(const struct tierd_stats *st, struct strbuf *sb)
 			  st->move_status[i]);
 	sb_putc(sb, '\n');
 
-	sb_printf(sb, "\n%-5s %-5s %12s %12s %14s %12s\n", "NODE", "TIER",
+	sb_printf(sb, "\n%-5s %-5s %12s %12s %14s %12s", "NODE", "TIER",
 		  "TOTAL", "FREE", "PROMOTED_FROM", "PROMOTED_TO");
+	for (k = 0; k < ARRAY_SIZE(node_vmstat); k++)
+		sb_printf(sb, " %*s", col_width(node_vmstat[k].col),
+			  node_vmstat[k].col);
+	sb_putc(sb, '\n');
 	for (i = 0; i < nr_nodes(st); i++) {
 		const struct tierd_node_stats *n = &st->node[i];
 
@@ -405,10 +445,20 @@ void stats_render_table(const struct tierd_stats *st, struct strbuf *sb)
 			continue;
 		text_bytes(b1, sizeof(b1), n->total_bytes);
 		text_bytes(b2, sizeof(b2), n->free_bytes);
-		sb_printf(sb, "%-5u %-5s %12s %12s %14" PRIu64 " %12" PRIu64
-			  "\n", i, n->fast ? "fast" : n->slow ? "slow" : "-",
+		sb_printf(sb, "%-5u %-5s %12s %12s %14" PRIu64 " %12" PRIu64,
+			  i, n->fast ? "fast" : n->slow ? "slow" : "-",
 			  b1, b2, n->promoted_from_pages,
 			  n->promoted_to_pages);
+		/* "-": the kernel has no such counter */
+		for (k = 0; k < ARRAY_SIZE(node_vmstat); k++)
+			if (has_vmstat(n, k))
+				sb_printf(sb, " %*" PRIu64,
+					  col_width(node_vmstat[k].col),
+					  U64_AT(n, node_vmstat[k].off));
+			else
+				sb_printf(sb, " %*s",
+					  col_width(node_vmstat[k].col), "-");
+		sb_putc(sb, '\n');
 	}
 
 	if (!nr_pids(st))

@@ -26,6 +26,8 @@ struct tierd_status_view {
 	const struct tierd_source_stats *src;	/* TIERD_SRC_NR entries */
 	unsigned int nr_nodes;
 	const struct tierd_node_stats *node;	/* nr_nodes entries */
+	/* the kernel's private memory nodes (tierd_stats.private_nodes) */
+	const char *private_nodes;
 };
 
 void stats_render_json(const struct tierd_stats *st, struct strbuf *sb);

@@ -54,6 +54,8 @@ void status_render_json(const struct tierd_status_view *v, struct strbuf *sb)
 		json_obj_end(&j);
 	}
 	json_arr_end(&j);
+	if (v->private_nodes)
+		json_str(&j, "private_nodes", v->private_nodes);
 	json_obj_end(&j);
 	sb_putc(sb, '\n');
 }
@@ -88,6 +90,14 @@ void status_render_table(const struct tierd_status_view *v, struct strbuf *sb)
 		text_printable(why, sizeof(why), n->why, sizeof(n->why));
 		sb_printf(sb, "node:     %-3u %-5s %s\n", i,
 			  n->fast ? "fast" : n->slow ? "slow" : "-", why);
+	}
+	if (v->private_nodes && v->private_nodes[0]) {
+		/* it may quote a sysfs file that makes no sense */
+		char line[512];
+
+		text_printable(line, sizeof(line), v->private_nodes,
+			       strlen(v->private_nodes));
+		sb_printf(sb, "private:  %s\n", line);
 	}
 }
 

@@ -207,6 +207,18 @@ int numa_node_memory(int node, uint64_t *free_bytes, uint64_t *total_bytes)
 	return 0;
 }
 
+int numa_node_vmstat(const char *root, int node, const char *const *names,
+		     size_t n, uint64_t *values)
+{
+	uint8_t b = next_byte();
+
+	if (b == 0xfc)
+		return -ENOENT;
+	for (size_t i = 0; i < n; i++)
+		values[i] = next_byte();
+	return b & ((1 << n) - 1);
+}
+
 int procfs_list_pids(pid_t **pids)
 {
 	*pids = malloc(NR_PIDS * sizeof(**pids));

@@ -82,6 +82,9 @@ struct collector {
 struct world {
 	struct numa_topology topo;
 	uint64_t free_bytes[TIERD_MAX_NODES];
+	/* nodeN/vmstat: the node has pgpromote_fence{,_failed} */
+	bool fence[TIERD_MAX_NODES];
+	uint64_t fence_ok[TIERD_MAX_NODES], fence_failed[TIERD_MAX_NODES];
 	struct kernel_features feat;
 
 	struct fake_proc procs[MAX_PROCS];
@@ -100,6 +103,8 @@ struct world {
 	struct tierd_event pending[MAX_EVENTS];
 	size_t nr_pending;
 	struct collector *live;
+	/* what the last collector_open() was told of the private-node lists */
+	char sysfs_error_seen[192];
 	unsigned int opens, closes, reconfigures, set_tracked_calls;
 	pid_t tracked[MAX_PROCS];
 	size_t nr_tracked;
@@ -130,6 +135,26 @@ int numa_node_memory(int node, uint64_t *free_bytes, uint64_t *total_bytes)
 	if (total_bytes)
 		*total_bytes = 64ULL << 30;
 	return 0;
+}
+
+int numa_node_vmstat(const char *root, int node, const char *const *names,
+		     size_t n, uint64_t *values)
+{
+	int found = 0;
+
+	assert_string_equal(root, "");
+	if (node < 0 || node >= (int)W->topo.nr_nodes || !W->fence[node])
+		return -ENOENT;
+	for (size_t i = 0; i < n; i++) {
+		if (!strcmp(names[i], "pgpromote_fence"))
+			values[i] = W->fence_ok[node];
+		else if (!strcmp(names[i], "pgpromote_fence_failed"))
+			values[i] = W->fence_failed[node];
+		else
+			continue;
+		found |= 1 << i;
+	}
+	return found;
 }
 
 void __wrap_tierd_log(int prio, const char *fmt, ...)
@@ -168,6 +193,8 @@ int collector_open(const struct tierd_config *cfg,
 		return -ENOMEM;
 	c->fn = fn;
 	c->ctx = fn_ctx;
+	snprintf(W->sysfs_error_seen, sizeof(W->sysfs_error_seen), "%s",
+		 f->private_sysfs_error);
 	c->active[TIERD_SRC_PRIVATE_NODE] =
 		cfg->src_private_node != TIERD_OFF && f->private_node_tp;
 	c->active[TIERD_SRC_SOFT_DIRTY] =
@@ -1297,6 +1324,110 @@ static void test_cram_kernel_promotions(void **state)
 	pipeline_destroy(p);
 }
 
+/*
+ * The RFC's newest state: private node 1 allows no user migration.
+ * tierd scores its records but never queries or moves, says so, and
+ * shows the kernel's own fence counters of the node.
+ */
+static void test_private_newest_observes(void **state)
+{
+	struct tierd_config cfg;
+	struct tierd_stats *st;
+	struct pipeline *p;
+	char line[512];
+
+	W->topo.private_gen = TIERD_PRIVATE_COMMON;
+	W->topo.private_mask = 0x2;
+	snprintf(W->topo.private_kind, sizeof(W->topo.private_kind),
+		 "has_memory but not has_common_memory");
+	W->fence[1] = true;
+	W->fence_ok[1] = 12;
+	W->fence_failed[1] = 1;
+	add_proc(101, "alpha");
+	base_config(&cfg);
+	p = start(&cfg);
+	inject(101, BASE_A, 9);
+	deliver(p, T0);
+	assert_int_equal(pipeline_tick(p, T0 + 1), 0);
+	assert_int_equal(W->nr_calls, 0);
+
+	st = stats(p, T0 + 1);
+	assert_false(st->node[1].slow);
+	assert_false(st->node[0].fast);
+	assert_string_equal(st->node[1].why,
+		"observed only: private node (has_memory but not has_common_memory), no user migration");
+	assert_int_equal(st->node[1].vmstat_present, 3);
+	assert_int_equal(st->node[1].pgpromote_fence, 12);
+	assert_int_equal(st->node[1].pgpromote_fence_failed, 1);
+	assert_int_equal(st->node[0].vmstat_present, 0);
+	assert_non_null(strstr(st->private_nodes,
+		"RFC, newest stored state (has_common_memory only): node 1; the kernel allows no user migration off them, so tierd only observes"));
+	assert_true(tracked(p, 101, BASE_A, T0 + 1));
+	pipeline_summary(p, line, sizeof(line));
+	assert_non_null(strstr(line,
+		"idle: observing only: the kernel allows no move_pages() off private node 1"));
+	assert_string_equal(W->sysfs_error_seen, "");
+	pipeline_destroy(p);
+}
+
+/* v4: private node 1 is slow and promoted from like any slow node. */
+static void test_private_v4_promotes(void **state)
+{
+	struct tierd_config cfg;
+	struct tierd_stats *st;
+	struct pipeline *p;
+
+	W->topo.private_gen = TIERD_PRIVATE_V4;
+	W->topo.private_mask = W->topo.private_user_mask = 0x2;
+	snprintf(W->topo.private_kind, sizeof(W->topo.private_kind),
+		 "has_private_memory");
+	add_proc(101, "alpha");
+	base_config(&cfg);
+	p = start(&cfg);
+	inject(101, BASE_A, 9);
+	deliver(p, T0);
+	assert_int_equal(pipeline_tick(p, T0 + 1), 0);
+	assert_int_equal(count_calls(true), 1);
+	st = stats(p, T0 + 1);
+	assert_true(st->node[1].slow);
+	assert_string_equal(st->node[1].why,
+		"slow: private memory node (has_private_memory)");
+	assert_int_equal(st->promoted_pages, 1);
+	pipeline_destroy(p);
+}
+
+/*
+ * Private-node lists that contradict each other: no node is taken for
+ * private memory, the sources hear why (the private-node one turns off),
+ * a warning says it, and the rest of tierd goes on: CPU-less node 1 is
+ * slow by the usual rule and promoted from.
+ */
+static void test_private_lists_make_no_sense(void **state)
+{
+	const char *why = "the kernel's private-node lists make no sense: node 1 is in both has_private_memory and has_common_memory";
+	struct tierd_config cfg;
+	struct tierd_stats *st;
+	struct pipeline *p;
+
+	snprintf(W->topo.private_error, sizeof(W->topo.private_error), "%s",
+		 why);
+	add_proc(101, "alpha");
+	base_config(&cfg);
+	p = start(&cfg);
+	assert_string_equal(W->sysfs_error_seen, why);
+	assert_non_null(strstr(W->last_warning, why));
+	inject(101, BASE_A, 9);
+	deliver(p, T0);
+	assert_int_equal(pipeline_tick(p, T0 + 1), 0);
+	assert_int_equal(count_calls(true), 1);
+	st = stats(p, T0 + 1);
+	assert_true(st->node[1].slow);
+	assert_non_null(strstr(st->private_nodes, why));
+	assert_non_null(strstr(st->private_nodes,
+			       "no node is taken for private memory"));
+	pipeline_destroy(p);
+}
+
 /* One node: nothing to tier.  Events are still scored, nothing is moved. */
 static void test_no_tiering_scores_only(void **state)
 {
@@ -1761,6 +1892,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_pingpong_backoff, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_recheck_ranks_after_slow, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cram_kernel_promotions, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_private_newest_observes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_private_v4_promotes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_private_lists_make_no_sense, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_tiering_scores_only, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_paused_moves_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_promotion_disabled, setup, teardown),

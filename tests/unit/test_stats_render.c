@@ -76,7 +76,10 @@ static struct tierd_stats *sample_stats(void)
 	st->node[2] = (struct tierd_node_stats){ .present = true, .slow = true,
 		.total_bytes = 16ULL << 30, .free_bytes = 15ULL << 30,
 		.promoted_from_pages = 1234, .memtier = 54,
-		.why = "slow: memory_tier54, below memory_tier4" };
+		.why = "slow: memory_tier54, below memory_tier4",
+		/* a kernel of the RFC's newest state counts fenced writes */
+		.vmstat_present = 3, .pgpromote_fence = 77,
+		.pgpromote_fence_failed = 2 };
 	st->nr_pids = 2;
 	st->pid[0] = (struct tierd_pid_stats){ .pid = 4711, .records = 40,
 		.faults = 400, .folios_tracked = 90, .folios_hot = 8,
@@ -148,6 +151,9 @@ static void test_stats_json(void **state)
 			"\"total_bytes\":8589934592,\"free_bytes\":3221225472,"
 			"\"promoted_from_pages\":0,\"promoted_to_pages\":1234,\"memtier\":4}");
 	assert_contains(out, "{\"id\":2,\"slow\":true,\"fast\":false,");
+	/* the kernel's counters only where it has them */
+	assert_contains(out, "\"promoted_to_pages\":0,\"pgpromote_fence\":77,"
+			"\"pgpromote_fence_failed\":2,\"memtier\":54}");
 	assert_null(strstr(out, "\"id\":1,"));
 	assert_contains(out, "{\"pid\":4711,\"comm\":\"db\\\"x\\\\y\\u0001"
 			"\\ufffd\",\"records\":40,\"faults\":400,"
@@ -299,6 +305,10 @@ static void test_prometheus(void **state)
 			" 103\n");
 	assert_contains(out, "\ntierd_node_free_bytes{node=\"2\"} 16106127360\n");
 	assert_null(strstr(out, "node=\"1\""));
+	assert_contains(out, "\ntierd_node_pgpromote_fence_total{node=\"2\"} 77\n");
+	assert_contains(out, "\ntierd_node_pgpromote_fence_failed_total{node=\"2\"} 2\n");
+	assert_null(strstr(out, "tierd_node_pgpromote_fence_total{node=\"0\"}"));
+	assert_contains(out, "\ntierd_source_kernel_promoted_total{source=\"private_node\"} 0\n");
 	assert_true(families >= 30);
 	assert_true(samples > families);
 	free(st);
@@ -323,6 +333,9 @@ static void test_table(void **state)
 	assert_contains(out, "ebusy 103");
 	assert_contains(out, "\n0     fast       8.0 GiB      3.0 GiB ");
 	assert_contains(out, "\n2     slow      16.0 GiB     15.0 GiB ");
+	assert_contains(out, "PROMOTED_TO  FENCE_PROMO  FENCE_FAIL\n");
+	assert_contains(out, "          1234            0           77           2\n");
+	assert_contains(out, "             0         1234            -           -\n");
 	/* control bytes and newlines never reach a table */
 	assert_contains(out, "\n4711     db\"x\\y?? ");
 	assert_contains(out, "  private_node: off: tracepoint \"node_private\" "
@@ -340,6 +353,7 @@ static void test_status_and_folios(void **state)
 		.socket_path = "/run/tierd/tierd.sock",
 		.uptime_ms = 61000, .paused = false, .reloads = 1,
 		.src = st->src, .nr_nodes = st->nr_nodes, .node = st->node,
+		.private_nodes = "RFC, newest stored state (has_common_memory only): node 2; tierd only observes\n\x01",
 	};
 	const struct folio_info f[] = {
 		{ 4711, 0x7f0000001000ULL, 9.5 },
@@ -359,13 +373,16 @@ static void test_status_and_folios(void **state)
 	assert_contains(buf, "\"nodes\":[{\"id\":0,\"tier\":\"fast\",\"memtier\":4,"
 			"\"why\":\"fast: memory_tier4, the top tier\"},{\"id\":2,"
 			"\"tier\":\"slow\",\"memtier\":54,\"why\":\"slow: memory_tier54, "
-			"below memory_tier4\"}]}");
+			"below memory_tier4\"}],\"private_nodes\":\"RFC, newest stored "
+			"state (has_common_memory only): node 2; tierd only observes"
+			"\\n\\u0001\"}");
 
 	sb_reset(&sb);
 	status_render_table(&v, &sb);
 	assert_contains(buf, "state:    running, up 1m01s\n");
 	assert_contains(buf, "source:   soft_dirty    active");
 	assert_contains(buf, "\nnode:     2   slow  slow: memory_tier54, below memory_tier4\n");
+	assert_contains(buf, "\nprivate:  RFC, newest stored state (has_common_memory only): node 2; tierd only observes??\n");
 
 	sb_reset(&sb);
 	folios_render_json(f, 2, &sb);
@@ -404,6 +421,9 @@ static void test_full_stats_fit_a_reply(void **state)
 		st->node[i].free_bytes = UINT64_MAX;
 		st->node[i].promoted_from_pages = UINT64_MAX;
 		st->node[i].promoted_to_pages = UINT64_MAX;
+		st->node[i].vmstat_present = (1U << TIERD_NODE_VMSTAT_NR) - 1;
+		st->node[i].pgpromote_fence = UINT64_MAX;
+		st->node[i].pgpromote_fence_failed = UINT64_MAX;
 	}
 	st->nr_pids = TIERD_STATS_MAX_PIDS;
 	for (i = 0; i < TIERD_STATS_MAX_PIDS; i++) {

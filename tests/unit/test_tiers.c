@@ -286,17 +286,128 @@ static void test_private_nodes(void **state)
 	struct numa_topology t;
 	struct tierd_config c;
 	struct tier_choice ch;
+	char line[320];
 
 	two_node(&t);
 	t.memtiers = true;
 	t.memtier[0] = t.memtier[1] = 4;
-	t.private_mask = 0x2;
+	t.private_gen = TIERD_PRIVATE_V4;
+	t.private_mask = t.private_user_mask = 0x2;
 	snprintf(t.private_kind, sizeof(t.private_kind), "has_private_memory");
 	auto_cfg(&c);
 	assert_int_equal(tier_choose(&t, &c, &ch), 0);
+	assert_true(ch.tiering);
 	assert_int_equal(ch.slow_mask, 0x2);
+	assert_int_equal(ch.observe_mask, 0);
 	assert_string_equal(ch.node_why[1],
 		"slow: private memory node (has_private_memory)");
+	assert_string_equal(ch.reason, "slow 1 -> fast 0");
+	tiers_private_describe(&t, line, sizeof(line));
+	assert_string_equal(line,
+		"RFC v4 (has_private_memory): node 1; tierd moves folios off them where the node service allows migration (NP_OPS_MIGRATION), else move_pages() says ENOENT");
+}
+
+/*
+ * The newest generation allows no user migration off private nodes:
+ * slow, but observed only, and with nothing else to promote from tierd
+ * is idle and says why.
+ */
+static void test_private_observe_only(void **state)
+{
+	struct numa_topology t;
+	struct tierd_config c;
+	struct tier_choice ch;
+	char line[320];
+
+	two_node(&t);
+	t.private_gen = TIERD_PRIVATE_COMMON;
+	t.private_mask = 0x2;
+	snprintf(t.private_kind, sizeof(t.private_kind),
+		 "has_memory but not has_common_memory");
+	auto_cfg(&c);
+	assert_int_equal(tier_choose(&t, &c, &ch), 0);
+	assert_false(ch.tiering);
+	assert_int_equal(ch.slow_mask, 0);
+	assert_int_equal(ch.fast_mask, 0);
+	assert_int_equal(ch.observe_mask, 0x2);
+	assert_int_equal(ch.target[1], -1);
+	assert_string_equal(ch.reason,
+		"observing only: the kernel allows no move_pages() off private node 1 (RFC, newest stored state, has_common_memory only)");
+	assert_string_equal(ch.node_why[1],
+		"observed only: private node (has_memory but not has_common_memory), no user migration");
+	assert_string_equal(ch.node_why[0], "fast: has CPUs");
+	tiers_private_describe(&t, line, sizeof(line));
+	assert_string_equal(line,
+		"RFC, newest stored state (has_common_memory only): node 1; the kernel allows no user migration off them, so tierd only observes; it promotes written, fenced folios itself (pgpromote_fence in nodeN/vmstat)");
+
+	/* named in [nodes] slow: the kernel still forbids it */
+	c.slow_auto = false;
+	c.slow_mask = 0x2;
+	assert_int_equal(tier_choose(&t, &c, &ch), 0);
+	assert_false(ch.tiering);
+	assert_int_equal(ch.observe_mask, 0x2);
+}
+
+/*
+ * Generation (b): private node 1 is in has_user_memory, private node 2
+ * is not.  tierd promotes from 1, only observes 2, and a plain CPU-less
+ * node 3 stays slow by the usual rule.
+ */
+static void test_private_user_lists(void **state)
+{
+	struct numa_topology t;
+	struct tierd_config c;
+	struct tier_choice ch;
+	char line[320];
+
+	memset(&t, 0, sizeof(t));
+	t.numa = true;
+	t.nr_nodes = 4;
+	t.mem_mask = 0xf;
+	t.cpu_mask = 0x1;
+	for (int i = 0; i < 4; i++)
+		for (int j = 0; j < 4; j++)
+			t.distance[i][j] = i == j ? 10 : 20;
+	t.private_gen = TIERD_PRIVATE_COMMON_USER;
+	t.private_mask = 0x6;
+	t.private_user_mask = 0x2;
+	snprintf(t.private_kind, sizeof(t.private_kind),
+		 "has_memory but not has_common_memory");
+	auto_cfg(&c);
+	assert_int_equal(tier_choose(&t, &c, &ch), 0);
+	assert_true(ch.tiering);
+	assert_int_equal(ch.slow_mask, 0xa);
+	assert_int_equal(ch.observe_mask, 0x4);
+	assert_int_equal(ch.target[1], 0);
+	assert_int_equal(ch.target[2], -1);
+	assert_int_equal(ch.target[3], 0);
+	assert_string_equal(ch.reason,
+		"slow 1,3 -> fast 0; observed only: private node 2 (no move_pages() off it)");
+	assert_string_equal(ch.node_why[1],
+		"slow: private memory node (has_memory but not has_common_memory)");
+	assert_string_equal(ch.node_why[2],
+		"observed only: private node (has_memory but not has_common_memory), no user migration");
+	tiers_private_describe(&t, line, sizeof(line));
+	assert_string_equal(line,
+		"RFC after v4, common/user lists (has_common_memory, has_user_memory): node 1,2; move_pages() off 1 (has_user_memory); no user migration off 2, tierd only observes it");
+
+	/* the lists were not trusted: the error says why, nothing is private */
+	t.private_mask = 0;
+	t.private_user_mask = 0;
+	t.private_gen = TIERD_PRIVATE_NONE;
+	snprintf(t.private_error, sizeof(t.private_error),
+		 "the kernel's private-node lists make no sense: node 1 is in both has_private_memory and has_common_memory");
+	tiers_private_describe(&t, line, sizeof(line));
+	assert_string_equal(line,
+		"the kernel's private-node lists make no sense: node 1 is in both has_private_memory and has_common_memory; no node is taken for private memory");
+	assert_int_equal(tier_choose(&t, &c, &ch), 0);
+	assert_int_equal(ch.slow_mask, 0xe);
+	assert_int_equal(ch.observe_mask, 0);
+
+	memset(&t, 0, sizeof(t));
+	tiers_private_describe(&t, line, sizeof(line));
+	assert_string_equal(line,
+		"none (no private-node lists in /sys/devices/system/node)");
 }
 
 /* Explicit nodes say so. */
@@ -324,6 +435,8 @@ int main(void)
 		cmocka_unit_test(test_memtiers_cpuless_top_tier),
 		cmocka_unit_test(test_hmat_rules),
 		cmocka_unit_test(test_private_nodes),
+		cmocka_unit_test(test_private_observe_only),
+		cmocka_unit_test(test_private_user_lists),
 		cmocka_unit_test(test_explicit_why),
 		cmocka_unit_test(test_auto_one_node_is_idle_not_error),
 		cmocka_unit_test(test_auto_fast_is_nearest),
