@@ -67,6 +67,33 @@ static void np_select(struct bpf_obj *b, const struct kernel_features *f)
 				  f->private_migrate_tp);
 }
 
+/*
+ * node_private_migrate, without which only the correlation with the
+ * kernel's own migrations is lost.  true, or false with the reason in @why.
+ */
+static bool attach_migrate(struct tierd_bpf *skel,
+			   const struct kernel_features *f, char *why,
+			   size_t len)
+{
+	int ret;
+
+	if (!f->private_migrate_tp) {
+		snprintf(why, len, "the kernel has no node_private_migrate");
+		return false;
+	}
+	if (check_args("node_private_migrate", f->private_migrate_args,
+		       TIERD_NP_MIGRATE_ARGS, why, len))
+		return false;
+	ret = bpf_obj_attach(skel->progs.tierd_np_migrate,
+			     &skel->links.tierd_np_migrate);
+	if (ret) {
+		snprintf(why, len, "attaching node_private_migrate failed: %s",
+			 strerror(-ret));
+		return false;
+	}
+	return true;
+}
+
 static int np_open(struct source *s, const struct source_env *env,
 		   char *err, size_t errlen)
 {
@@ -95,21 +122,7 @@ static int np_open(struct source *s, const struct source_env *env,
 	np->bpf = env->bpf;
 	/* its own migrations are not the kernel's */
 	skel->data->np_self_tgid = (uint32_t)getpid();
-	if (!f->private_migrate_tp) {
-		snprintf(why, sizeof(why), "the kernel has no node_private_migrate");
-	} else if (check_args("node_private_migrate", f->private_migrate_args,
-			      TIERD_NP_MIGRATE_ARGS, why, sizeof(why))) {
-		/* why says it */
-	} else {
-		ret = bpf_obj_attach(skel->progs.tierd_np_migrate,
-				     &skel->links.tierd_np_migrate);
-		if (ret)
-			snprintf(why, sizeof(why),
-				 "attaching node_private_migrate failed: %s",
-				 strerror(-ret));
-		else
-			np->migrate = true;
-	}
+	np->migrate = attach_migrate(skel, f, why, sizeof(why));
 	if (!np->migrate)
 		/* only what the kernel moved on its own is lost */
 		log_warn("source private_node: %s; the kernel's own migrations are not counted and a folio it promotes is left to tierd's location query",
