@@ -151,11 +151,12 @@ struct tierd_source_stats {
 /* Per-node fields: X(field, Prometheus name, type, help). */
 #define TIERD_NODE_COUNTERS(X)						\
 	X(total_bytes, "node_total_bytes", gauge, "Node memory size.")	\
-	X(free_bytes, "node_free_bytes", gauge, "Node free memory.")	\
+	X(free_bytes, "node_free_bytes", gauge,				\
+	  "Node free memory (MemFree of the node's meminfo).")		\
 	X(promoted_from_pages, "node_promoted_from_pages_total", counter, \
-	  "Pages promoted off this node.")				\
+	  "Pages tierd promoted out of this (slow) node.")		\
 	X(promoted_to_pages, "node_promoted_to_pages_total", counter,	\
-	  "Pages promoted onto this node.")
+	  "Pages tierd promoted into this (fast) node.")
 
 /*
  * Per-node counters the kernel keeps in nodeN/vmstat, shown as read, and
@@ -194,26 +195,40 @@ struct tierd_node_stats {
 
 #define TIERD_STATS_MAX_PIDS 64
 
-/* Per-process fields: X(field, table column). */
+/*
+ * Per-process fields: X(field, table column, Prometheus name, type, help).
+ * The metrics carry only the busiest few processes (stats_render.h
+ * TIERD_PROM_TOP_PIDS), labelled by pid and comm.
+ */
 #define TIERD_PID_COUNTERS(X)						\
-	X(records, "RECORDS")	/* records received for this pid */	\
-	X(faults, "FAULTS")	/* accesses those records carried */	\
-	X(folios_tracked, "FOLIOS")	/* entries in the hotness table */ \
-	X(folios_hot, "HOT")	/* entries at or above promote_score */	\
-	X(promoted_pages, "PROMOTED")					\
+	X(records, "RECORDS", "pid_records_total", counter,		\
+	  "Records received for the process.")				\
+	X(faults, "FAULTS", "pid_faults_total", counter,		\
+	  "Accesses the process's records carried.")			\
+	X(folios_tracked, "FOLIOS", "pid_folios_tracked", gauge,	\
+	  "The process's folios in the hotness table.")		\
+	X(folios_hot, "HOT", "pid_folios_hot", gauge,			\
+	  "The process's folios at or above promote_score.")		\
+	X(promoted_pages, "PROMOTED", "pid_promoted_pages_total",	\
+	  counter, "The process's pages promoted to the fast tier.")	\
 	/* folios the kernel promoted itself, so tierd did not */	\
-	X(kernel_promoted, "K_PROMOTED")				\
+	X(kernel_promoted, "K_PROMOTED", "pid_kernel_promoted_total",	\
+	  counter, "The process's folios the kernel promoted itself (tierd left them).") \
 	/* resident 4 KiB pages, from numa_maps every 10 s */		\
-	X(slow_pages, "ON_SLOW")					\
-	X(fast_pages, "ON_FAST")					\
+	X(slow_pages, "ON_SLOW", "pid_slow_pages", gauge,		\
+	  "The process's resident 4 KiB pages on slow nodes (numa_maps, every 10 s).") \
+	X(fast_pages, "ON_FAST", "pid_fast_pages", gauge,		\
+	  "The process's resident 4 KiB pages on fast nodes (numa_maps, every 10 s).") \
 	/* candidates of this pid held back, by reason */		\
-	X(skipped_rate, "SKIP_RATE")					\
-	X(skipped_headroom, "SKIP_ROOM")
+	X(skipped_rate, "SKIP_RATE", "pid_skipped_rate_total", counter,	\
+	  "The process's candidates deferred by the rate limit.")	\
+	X(skipped_headroom, "SKIP_ROOM", "pid_skipped_headroom_total",	\
+	  counter, "The process's candidates refused to keep fast-node headroom.")
 
 struct tierd_pid_stats {
 	int32_t pid;
 	char comm[16];
-#define TIERD_PID_FIELD(f, col) uint64_t f;
+#define TIERD_PID_FIELD(f, col, prom, type, help) uint64_t f;
 	TIERD_PID_COUNTERS(TIERD_PID_FIELD)
 #undef TIERD_PID_FIELD
 };

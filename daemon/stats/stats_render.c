@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Renderers for `tierctl stats|status|metrics|folios`.  Every counter comes
- * from one of the lists in stats.h, turned into descriptor tables here, so
- * a counter added there shows up in JSON, Prometheus and the tables alike.
- * The JSON schema is documented in docs/control-protocol.md.
+ * Renderers for `tierctl stats` (JSON and tables).  Every counter comes
+ * from one of the lists in stats.h, turned into descriptor tables here
+ * (counter_desc.h), so a counter added there shows up in JSON, Prometheus
+ * (prom_render.c) and the tables alike.  The JSON schema is documented in
+ * docs/control-protocol.md.
  */
 #include <inttypes.h>
 #include <stdbool.h>
@@ -12,61 +13,55 @@
 
 #include "lib/json.h"
 #include "lib/textfmt.h"
+#include "stats/counter_desc.h"
 #include "stats/stats_render.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
-struct counter_desc {
-	const char *group;		/* "daemon", "table", ... */
-	const char *json;		/* member name */
-	const char *prom;		/* metric name after "tierd_" */
-	const char *type;		/* "counter" or "gauge" */
-	const char *help;
-	const char *col;		/* table column, or NULL */
-	size_t off;			/* of the uint64_t in its struct */
-};
-
-#define U64_AT(p, off) (*(const uint64_t *)((const char *)(p) + (off)))
-
-static const struct counter_desc stats_counters[] = {
+const struct counter_desc stats_counters[] = {
 #define DESC(group, f, json, prom, type, help)				\
 	{ #group, json, prom, #type, help, NULL,			\
 	  offsetof(struct tierd_stats, f) },
 	TIERD_STATS_COUNTERS(DESC)
 #undef DESC
 };
+const size_t nr_stats_counters = ARRAY_SIZE(stats_counters);
 
-static const struct counter_desc source_counters[] = {
+const struct counter_desc source_counters[] = {
 #define DESC(f, prom, help, col)					\
 	{ NULL, #f, prom, "counter", help, col,				\
 	  offsetof(struct tierd_source_stats, f) },
 	TIERD_SOURCE_COUNTERS(DESC)
 #undef DESC
 };
+const size_t nr_source_counters = ARRAY_SIZE(source_counters);
 
-static const struct counter_desc node_counters[] = {
+const struct counter_desc node_counters[] = {
 #define DESC(f, prom, type, help)					\
 	{ NULL, #f, prom, #type, help, NULL,				\
 	  offsetof(struct tierd_node_stats, f) },
 	TIERD_NODE_COUNTERS(DESC)
 #undef DESC
 };
+const size_t nr_node_counters = ARRAY_SIZE(node_counters);
 
-static const struct counter_desc node_vmstat[] = {
+const struct counter_desc node_vmstat[] = {
 #define DESC(f, prom, col, help)					\
 	{ NULL, #f, prom, "counter", help, col,				\
 	  offsetof(struct tierd_node_stats, f) },
 	TIERD_NODE_VMSTAT(DESC)
 #undef DESC
 };
+const size_t nr_node_vmstat = ARRAY_SIZE(node_vmstat);
 
-static const struct counter_desc pid_counters[] = {
-#define DESC(f, col)							\
-	{ NULL, #f, NULL, NULL, NULL, col,				\
+const struct counter_desc pid_counters[] = {
+#define DESC(f, col, prom, type, help)					\
+	{ NULL, #f, prom, #type, help, col,				\
 	  offsetof(struct tierd_pid_stats, f) },
 	TIERD_PID_COUNTERS(DESC)
 #undef DESC
 };
+const size_t nr_pid_counters = ARRAY_SIZE(pid_counters);
 
 /* The groups of stats_counters, in the order they first appear. */
 static const char *const groups[] = { "daemon", "table", "policy", "migrator" };
@@ -91,7 +86,7 @@ const char *tierd_node_vmstat_name(enum tierd_node_vmstat i)
 	return node_vmstat[i].json;
 }
 
-static bool has_vmstat(const struct tierd_node_stats *n, size_t i)
+bool stats_node_has_vmstat(const struct tierd_node_stats *n, size_t i)
 {
 	return n->vmstat_present & (1U << i);
 }
@@ -117,14 +112,14 @@ void tierd_source_stats_from_bpf(struct tierd_source_stats *st,
 #undef FROM_BPF
 }
 
-static unsigned int nr_nodes(const struct tierd_stats *st)
+unsigned int stats_nr_nodes(const struct tierd_stats *st)
 {
 	unsigned int max = ARRAY_SIZE(st->node);
 
 	return st->nr_nodes < max ? st->nr_nodes : max;
 }
 
-static unsigned int nr_pids(const struct tierd_stats *st)
+unsigned int stats_nr_pids(const struct tierd_stats *st)
 {
 	return st->nr_pids < TIERD_STATS_MAX_PIDS ? st->nr_pids :
 						    TIERD_STATS_MAX_PIDS;
@@ -192,7 +187,7 @@ void stats_render_json(const struct tierd_stats *st, struct strbuf *sb)
 	}
 
 	json_arr_begin(&j, "nodes");
-	for (i = 0; i < nr_nodes(st); i++) {
+	for (i = 0; i < stats_nr_nodes(st); i++) {
 		const struct tierd_node_stats *n = &st->node[i];
 
 		if (!n->present)
@@ -204,7 +199,7 @@ void stats_render_json(const struct tierd_stats *st, struct strbuf *sb)
 		json_counters(&j, node_counters, ARRAY_SIZE(node_counters), n,
 			      NULL);
 		for (size_t k = 0; k < ARRAY_SIZE(node_vmstat); k++)
-			if (has_vmstat(n, k))
+			if (stats_node_has_vmstat(n, k))
 				json_u64(&j, node_vmstat[k].json,
 					 U64_AT(n, node_vmstat[k].off));
 		json_i64(&j, "memtier", n->memtier);
@@ -213,7 +208,7 @@ void stats_render_json(const struct tierd_stats *st, struct strbuf *sb)
 	json_arr_end(&j);
 
 	json_arr_begin(&j, "pids");
-	for (i = 0; i < nr_pids(st); i++) {
+	for (i = 0; i < stats_nr_pids(st); i++) {
 		const struct tierd_pid_stats *p = &st->pid[i];
 		char comm[17];
 
@@ -228,117 +223,6 @@ void stats_render_json(const struct tierd_stats *st, struct strbuf *sb)
 	json_arr_end(&j);
 	json_obj_end(&j);
 	sb_putc(sb, '\n');
-}
-
-/* ---- Prometheus text exposition format (version 0.0.4) ---- */
-
-static void prom_head(struct strbuf *sb, const char *name, const char *type,
-		      const char *help)
-{
-	sb_printf(sb, "# HELP tierd_%s %s\n# TYPE tierd_%s %s\n", name, help,
-		  name, type);
-}
-
-/* Label values only ever come from fixed names and numbers here. */
-static void prom_u64(struct strbuf *sb, const char *name, const char *labels,
-		     uint64_t v)
-{
-	if (labels)
-		sb_printf(sb, "tierd_%s{%s} %" PRIu64 "\n", name, labels, v);
-	else
-		sb_printf(sb, "tierd_%s %" PRIu64 "\n", name, v);
-}
-
-void stats_render_prometheus(const struct tierd_stats *st, struct strbuf *sb)
-{
-	char lab[64];
-	size_t i;
-	unsigned int k;
-
-	prom_head(sb, "uptime_seconds", "gauge",
-		  "Seconds since tierd started.");
-	sb_printf(sb, "tierd_uptime_seconds %" PRIu64 ".%03u\n",
-		  st->uptime_ms / 1000, (unsigned int)(st->uptime_ms % 1000));
-	prom_head(sb, "paused", "gauge",
-		  "1 while promotion is paused by tierctl pause.");
-	prom_u64(sb, "paused", NULL, st->paused);
-	for (i = 0; i < ARRAY_SIZE(stats_counters); i++) {
-		const struct counter_desc *d = &stats_counters[i];
-
-		prom_head(sb, d->prom, d->type, d->help);
-		prom_u64(sb, d->prom, NULL, U64_AT(st, d->off));
-	}
-	prom_head(sb, "move_pages_status_total", "counter",
-		  "Per-page move_pages() outcomes.");
-	for (k = 0; k < TIERD_MOVE_NR; k++) {
-		snprintf(lab, sizeof(lab), "status=\"%s\"",
-			 tierd_move_status_name(k));
-		prom_u64(sb, "move_pages_status_total", lab,
-			 st->move_status[k]);
-	}
-
-	prom_head(sb, "source_active", "gauge",
-		  "1 if the source is collecting.");
-	for (k = 0; k < TIERD_SRC_NR; k++) {
-		snprintf(lab, sizeof(lab), "source=\"%s\"",
-			 tierd_source_name(k));
-		prom_u64(sb, "source_active", lab, st->src[k].active);
-	}
-	for (i = 0; i < ARRAY_SIZE(source_counters); i++) {
-		const struct counter_desc *d = &source_counters[i];
-
-		prom_head(sb, d->prom, d->type, d->help);
-		for (k = 0; k < TIERD_SRC_NR; k++) {
-			snprintf(lab, sizeof(lab), "source=\"%s\"",
-				 tierd_source_name(k));
-			prom_u64(sb, d->prom, lab, U64_AT(&st->src[k], d->off));
-		}
-	}
-
-	prom_head(sb, "node_slow", "gauge",
-		  "1 if the node is a slow tier tierd promotes from.");
-	for (k = 0; k < nr_nodes(st); k++)
-		if (st->node[k].present) {
-			snprintf(lab, sizeof(lab), "node=\"%u\"", k);
-			prom_u64(sb, "node_slow", lab, st->node[k].slow);
-		}
-	prom_head(sb, "node_memory_tier", "gauge",
-		  "The kernel's memory tier of the node (higher is slower).");
-	for (k = 0; k < nr_nodes(st); k++)
-		if (st->node[k].present && st->node[k].memtier >= 0) {
-			snprintf(lab, sizeof(lab), "node=\"%u\"", k);
-			prom_u64(sb, "node_memory_tier", lab,
-				 (uint64_t)st->node[k].memtier);
-		}
-	prom_head(sb, "node_fast", "gauge",
-		  "1 if the node is a promotion target.");
-	for (k = 0; k < nr_nodes(st); k++)
-		if (st->node[k].present) {
-			snprintf(lab, sizeof(lab), "node=\"%u\"", k);
-			prom_u64(sb, "node_fast", lab, st->node[k].fast);
-		}
-	for (i = 0; i < ARRAY_SIZE(node_counters); i++) {
-		const struct counter_desc *d = &node_counters[i];
-
-		prom_head(sb, d->prom, d->type, d->help);
-		for (k = 0; k < nr_nodes(st); k++) {
-			if (!st->node[k].present)
-				continue;
-			snprintf(lab, sizeof(lab), "node=\"%u\"", k);
-			prom_u64(sb, d->prom, lab, U64_AT(&st->node[k], d->off));
-		}
-	}
-	for (i = 0; i < ARRAY_SIZE(node_vmstat); i++) {
-		const struct counter_desc *d = &node_vmstat[i];
-
-		prom_head(sb, d->prom, d->type, d->help);
-		for (k = 0; k < nr_nodes(st); k++) {
-			if (!st->node[k].present || !has_vmstat(&st->node[k], i))
-				continue;
-			snprintf(lab, sizeof(lab), "node=\"%u\"", k);
-			prom_u64(sb, d->prom, lab, U64_AT(&st->node[k], d->off));
-		}
-	}
 }
 
 /* ---- human tables ---- */
@@ -438,7 +322,7 @@ void stats_render_table(const struct tierd_stats *st, struct strbuf *sb)
 		sb_printf(sb, " %*s", col_width(node_vmstat[k].col),
 			  node_vmstat[k].col);
 	sb_putc(sb, '\n');
-	for (i = 0; i < nr_nodes(st); i++) {
+	for (i = 0; i < stats_nr_nodes(st); i++) {
 		const struct tierd_node_stats *n = &st->node[i];
 
 		if (!n->present)
@@ -451,7 +335,7 @@ void stats_render_table(const struct tierd_stats *st, struct strbuf *sb)
 			  n->promoted_to_pages);
 		/* "-": the kernel has no such counter */
 		for (k = 0; k < ARRAY_SIZE(node_vmstat); k++)
-			if (has_vmstat(n, k))
+			if (stats_node_has_vmstat(n, k))
 				sb_printf(sb, " %*" PRIu64,
 					  col_width(node_vmstat[k].col),
 					  U64_AT(n, node_vmstat[k].off));
@@ -461,14 +345,14 @@ void stats_render_table(const struct tierd_stats *st, struct strbuf *sb)
 		sb_putc(sb, '\n');
 	}
 
-	if (!nr_pids(st))
+	if (!stats_nr_pids(st))
 		return;
 	sb_printf(sb, "\n%-8s %-16s", "PID", "COMM");
 	for (k = 0; k < ARRAY_SIZE(pid_counters); k++)
 		sb_printf(sb, " %*s", col_width(pid_counters[k].col),
 			  pid_counters[k].col);
 	sb_putc(sb, '\n');
-	for (i = 0; i < nr_pids(st); i++) {
+	for (i = 0; i < stats_nr_pids(st); i++) {
 		const struct tierd_pid_stats *p = &st->pid[i];
 		char comm[17];
 

@@ -30,9 +30,22 @@ struct tierd_status_view {
 	const char *private_nodes;
 };
 
+/*
+ * The per-process metric families (tierd_pid_*) carry the busiest
+ * processes only: the TIERD_PROM_TOP_PIDS with the most records (ties: the
+ * lower pid), so a scrape has at most that many series per family.
+ */
+#define TIERD_PROM_TOP_PIDS 10
+
 void stats_render_json(const struct tierd_stats *st, struct strbuf *sb);
 void stats_render_prometheus(const struct tierd_stats *st, struct strbuf *sb);
 void stats_render_table(const struct tierd_stats *st, struct strbuf *sb);
+/*
+ * Append the first @n bytes of @s (up to a NUL) as a Prometheus label
+ * value, without the quotes: backslash, double quote and newline escaped,
+ * other control bytes '?', bytes that are not UTF-8 U+FFFD.
+ */
+void prom_escape_label(struct strbuf *sb, const char *s, size_t n);
 
 void status_render_json(const struct tierd_status_view *v, struct strbuf *sb);
 void status_render_table(const struct tierd_status_view *v,

@@ -229,8 +229,15 @@ static bool prom_sample_ok(const char *line, char *name, size_t namelen)
 				return false;
 			p += 2;
 			while (*p && *p != '"') {
-				if (*p == '\\' && p[1])
+				/* the format's only escapes: \\ \" \n */
+				if (*p == '\\') {
+					if (p[1] != '\\' && p[1] != '"' &&
+					    p[1] != 'n')
+						return false;
 					p++;
+				} else if ((unsigned char)*p < 0x20) {
+					return false;
+				}
 				p++;
 			}
 			if (*p++ != '"')
@@ -311,6 +318,117 @@ static void test_prometheus(void **state)
 	assert_contains(out, "\ntierd_source_kernel_promoted_total{source=\"private_node\"} 0\n");
 	assert_true(families >= 30);
 	assert_true(samples > families);
+	free(st);
+}
+
+/* Hostile comms: the three escapes of the format, nothing raw, UTF-8 only. */
+static void test_prom_label_escape(void **state)
+{
+	static const struct {
+		const char *in;
+		size_t n;
+		const char *out;
+	} cases[] = {
+		{ "a\"b\\c\nd", 7, "a\\\"b\\\\c\\nd" },
+		{ "tab\there\r", 9, "tab?here?" },
+		{ "caf\xc3\xa9", 5, "caf\xc3\xa9" },		/* valid UTF-8 kept */
+		{ "cut\xe2\x82", 5, "cut\xef\xbf\xbd\xef\xbf\xbd" }, /* truncated */
+		{ "\xc0\xaf", 2, "\xef\xbf\xbd\xef\xbf\xbd" },	/* overlong '/' */
+		{ "\xed\xa0\x80", 3, "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd" }, /* surrogate */
+		{ "\xf4\x90\x80\x80", 4, "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd" },
+		{ "\xf0\x9f\x98\x80!", 5, "\xf0\x9f\x98\x80!" },	/* 4-byte kept */
+		{ "stop\0hidden", 11, "stop" },
+		{ "\x7f\x01", 2, "??" },
+	};
+	char buf[128];
+	struct strbuf sb;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		sb_init(&sb, buf, sizeof(buf));
+		prom_escape_label(&sb, cases[i].in, cases[i].n);
+		assert_int_equal(sb.err, 0);
+		if (strcmp(buf, cases[i].out))
+			fail_msg("case %zu: got '%s', want '%s'", i, buf,
+				 cases[i].out);
+	}
+}
+
+/* Per-process families: the sample's two processes, labelled and escaped. */
+static void test_prometheus_pids(void **state)
+{
+	struct tierd_stats *st = sample_stats();
+	const char *out = render(stats_render_prometheus, st);
+
+	assert_contains(out, "\n# TYPE tierd_pid_records_total counter\n");
+	assert_contains(out, "\n# TYPE tierd_pid_folios_hot gauge\n");
+	assert_contains(out, "\n# TYPE tierd_pid_slow_pages gauge\n");
+	assert_contains(out, "\ntierd_pid_records_total{pid=\"4711\","
+			"comm=\"db\\\"x\\\\y?\xef\xbf\xbd\"} 40\n");
+	assert_contains(out, "\ntierd_pid_promoted_pages_total{pid=\"4711\","
+			"comm=\"db\\\"x\\\\y?\xef\xbf\xbd\"} 1000\n");
+	/* 16 comm bytes without a NUL: all 16, nothing past them */
+	assert_contains(out, "\ntierd_pid_records_total{pid=\"4712\","
+			"comm=\"abcdefghijklmnop\"} 0\n");
+	assert_contains(out, "\ntierd_pids_exported 2\n");
+	/* busiest first */
+	assert_true(strstr(out, "pid=\"4711\"") < strstr(out, "pid=\"4712\""));
+	/* per node: free, promoted in (to) and out (from) */
+	assert_contains(out, "\ntierd_node_promoted_to_pages_total{node=\"0\"} 1234\n");
+	assert_contains(out, "\ntierd_node_promoted_from_pages_total{node=\"2\"} 1234\n");
+	assert_contains(out, "\ntierd_node_free_bytes{node=\"0\"} 3221225472\n");
+	free(st);
+}
+
+/* However many processes are tracked, each family has at most N samples:
+ * the N with the most records, ties broken by the lower pid. */
+static void test_prometheus_pid_bound(void **state)
+{
+	struct tierd_stats *st = sample_stats();
+	char want[64], *out;
+	unsigned int i, n;
+	const char *p;
+
+	st->nr_pids = TIERD_STATS_MAX_PIDS;
+	for (i = 0; i < TIERD_STATS_MAX_PIDS; i++) {
+		st->pid[i] = (struct tierd_pid_stats){ .pid = (int32_t)(1000 + i) };
+		/* shuffled; pids 1000+2k and 1001+2k share a count */
+		st->pid[i].records = (uint64_t)((i * 37) % TIERD_STATS_MAX_PIDS) / 2;
+		snprintf(st->pid[i].comm, sizeof(st->pid[i].comm), "w%u", i);
+	}
+	out = render(stats_render_prometheus, st);
+	snprintf(want, sizeof(want), "\ntierd_pids_exported %d\n",
+		 TIERD_PROM_TOP_PIDS);
+	assert_contains(out, want);
+	for (n = 0, p = out; (p = strstr(p, "\ntierd_pid_faults_total{")); p++)
+		n++;
+	assert_int_equal(n, TIERD_PROM_TOP_PIDS);
+	/* the expected order: records 31, 31, 30, 30, ... lower pid first */
+	p = strstr(out, "\ntierd_pid_records_total{");
+	assert_non_null(p);
+	for (i = 0; i < TIERD_PROM_TOP_PIDS; i++) {
+		unsigned int rec = 31 - i / 2, k, pid = 0, got_pid, got_rec;
+
+		/* the lower of the two pids whose shuffled index gives rec */
+		for (k = 0; k < TIERD_STATS_MAX_PIDS; k++)
+			if (st->pid[k].records == rec) {
+				pid = (unsigned int)st->pid[k].pid;
+				if (i % 2 == 0)
+					break;
+			}
+		assert_int_equal(sscanf(p, "\ntierd_pid_records_total{pid=\"%u\","
+					"comm=\"w%*u\"} %u", &got_pid, &got_rec), 2);
+		assert_int_equal(got_rec, rec);
+		assert_int_equal(got_pid, pid);
+		p = strchr(p + 1, '\n');
+	}
+	assert_null(strstr(p, "tierd_pid_records_total{"));
+
+	/* none tracked: the families are announced, with no sample */
+	st->nr_pids = 0;
+	out = render(stats_render_prometheus, st);
+	assert_contains(out, "\ntierd_pids_exported 0\n");
+	assert_contains(out, "# TYPE tierd_pid_records_total counter\n# HELP");
+	assert_null(strstr(out, "tierd_pid_records_total{"));
 	free(st);
 }
 
@@ -473,6 +591,9 @@ int main(void)
 		cmocka_unit_test(test_empty_stats_json),
 		cmocka_unit_test(test_json_overflow_flagged),
 		cmocka_unit_test(test_prometheus),
+		cmocka_unit_test(test_prom_label_escape),
+		cmocka_unit_test(test_prometheus_pids),
+		cmocka_unit_test(test_prometheus_pid_bound),
 		cmocka_unit_test(test_table),
 		cmocka_unit_test(test_status_and_folios),
 		cmocka_unit_test(test_full_stats_fit_a_reply),
