@@ -11,6 +11,8 @@ build_pkgs=(
 	build-essential cmake pkg-config
 	clang llvm libclang-rt-14-dev bpftool libbpf-dev libelf-dev zlib1g-dev groff-base
 	libnuma-dev libsystemd-dev libinih-dev libcmocka-dev
+	# tierctl top reads the stats JSON
+	libjson-c-dev
 )
 test_pkgs=(
 	systemd numactl
@@ -19,6 +21,8 @@ test_pkgs=(
 	qemu-system-x86 busybox-static cpio util-linux
 	# e2e harness: reads tierctl stats --json
 	jq
+	# tests/daemon/top_tmux.sh drives tierctl top in a real terminal
+	tmux
 	# kernel-patches/check-series.sh: checkpatch.pl and 6.1 files to apply to
 	linux-source-6.1 git perl xz-utils
 	# ... kernel headers to compile the trace header in a module, docutils

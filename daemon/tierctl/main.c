@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * tierctl: talk to tierd over its control socket.  One request, one reply;
- * the daemon renders tables and JSON, tierctl only frames and reports.
+ * tierctl: talk to tierd over its control socket.  The commands are the
+ * protocol's requests (one request, one reply: the daemon renders tables
+ * and JSON, tierctl frames and reports) plus `top`, a live view tierctl
+ * builds from `stats json` (top.c).
  *
  * Exit codes: 0 ok, 1 tierd answered with an error, 2 usage error,
  * 3 could not talk to tierd (cannot connect, no reply in time).
@@ -14,15 +16,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/time.h>
 #include <sys/un.h>
-#include <unistd.h>
 
 #include "config/config.h"		/* TIERD_DEFAULT_SOCKET */
 #include "control/control_proto.h"
-
-enum { EXIT_ERROR_REPLY = 1, EXIT_USAGE = 2, EXIT_NO_DAEMON = 3 };
+#include "tierctl/client.h"
+#include "tierctl/top.h"
 
 /* The commands are the protocol's requests: control_proto.h CTL_VERBS. */
 static void usage(FILE *f)
@@ -34,6 +33,7 @@ static void usage(FILE *f)
 
 	fprintf(f,
 		"Usage: tierctl [--socket PATH] [--json] [--timeout SEC] COMMAND\n"
+		"       tierctl [--socket PATH] top [--interval SEC] [--once | --json]\n"
 		"Query and control tierd.\n\n"
 		"Commands:\n");
 	for (v = 0; v < CTL_VERB_NR; v++) {
@@ -45,6 +45,12 @@ static void usage(FILE *f)
 			vi->mutating ? "; root only" : "");
 	}
 	fprintf(f,
+		"\nLive view:\n"
+		"  %-14s per process, node and source, refreshed every\n"
+		"  %-14s --interval (default 1 s); q or Ctrl-C quits; --once\n"
+		"  %-14s prints one snapshot, --json one as JSON\n", "top", "",
+		"");
+	fprintf(f,
 		"\nOptions:\n"
 		"  -s, --socket PATH   control socket (default %s)\n"
 		"  -j, --json          JSON output (", TIERD_DEFAULT_SOCKET);
@@ -55,11 +61,13 @@ static void usage(FILE *f)
 			sep = ", ";
 		}
 	}
-	fprintf(f, ")\n"
+	fprintf(f, ", top)\n"
 		"  -t, --timeout SEC   give up after SEC seconds (default 5)\n"
+		"  -i, --interval SEC  top: seconds between refreshes (default 1)\n"
+		"  -1, --once          top: print one snapshot and exit\n"
 		"  -h, --help          print this help\n\n"
 		"Exit status: 0 ok, 1 tierd replied with an error, 2 usage error,\n"
-		"3 cannot connect to tierd or no reply in time.\n");
+		"3 cannot connect to tierd or no reply in time (top: lost tierd).\n");
 }
 
 __attribute__((format(printf, 1, 2)))
@@ -72,111 +80,38 @@ static int usage_error(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fprintf(stderr, "\nTry 'tierctl --help'.\n");
-	return 2;
+	return EXIT_USAGE;
 }
 
-static int parse_timeout(const char *s, struct timeval *tv)
+/* Seconds in (0, @max], fractions allowed. */
+static int parse_seconds(const char *s, double max, double *out)
 {
 	char *end;
 	double v;
 
 	errno = 0;
 	v = strtod(s, &end);
-	if (errno || end == s || *end || !isfinite(v) || v <= 0 || v > 86400)
+	if (errno || end == s || *end || !isfinite(v) || v <= 0 || v > max)
 		return -EINVAL;
-	tv->tv_sec = (time_t)v;
-	tv->tv_usec = (suseconds_t)((v - (double)tv->tv_sec) * 1e6);
+	*out = v;
 	return 0;
 }
 
-/* Send @req, print the reply; returns the exit code. */
-static int transact(const char *path, const char *req, const char *timeout_s,
-		    const struct timeval *tv)
+/* Send one request, print the reply body; returns the exit code. */
+static int transact(const struct ctl_target *t, const char *req)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	const size_t cap = 2 * CTL_REPLY_MAX;
-	struct iovec iov;
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
-	char *buf = NULL, *nl;
-	int fd, ret = EXIT_NO_DAEMON;
-	ssize_t n;
+	char err[512], *body;
+	size_t len;
+	int r;
 
-	memcpy(sa.sun_path, path, strlen(path) + 1);
-	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-	if (fd < 0) {
-		fprintf(stderr, "tierctl: socket: %m\n");
-		return EXIT_NO_DAEMON;
+	r = ctl_request(t, req, &body, &len, err, sizeof(err));
+	if (r) {
+		fprintf(stderr, "tierctl: %s\n", err);
+		return r;
 	}
-	/* connect() on AF_UNIX honours SO_SNDTIMEO when the backlog is full. */
-	if (setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, tv, sizeof(*tv)) < 0 ||
-	    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, tv, sizeof(*tv)) < 0) {
-		fprintf(stderr, "tierctl: setsockopt: %m\n");
-		goto out;
-	}
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		if (errno == EAGAIN || errno == EINPROGRESS)
-			fprintf(stderr, "tierctl: timed out after %s s "
-				"connecting to %s\n", timeout_s, path);
-		else if (errno == EACCES || errno == EPERM)
-			fprintf(stderr, "tierctl: cannot connect to %s: %m "
-				"(needs root or membership of tierd's "
-				"stats_group)\n", path);
-		else
-			fprintf(stderr, "tierctl: tierd is not running? "
-				"cannot connect to %s: %m\n", path);
-		goto out;
-	}
-	if (send(fd, req, strlen(req), MSG_NOSIGNAL) < 0) {
-		fprintf(stderr, "tierctl: sending to %s: %m\n", path);
-		goto out;
-	}
-	buf = malloc(cap + 1);
-	if (!buf) {
-		fprintf(stderr, "tierctl: out of memory\n");
-		goto out;
-	}
-	iov.iov_base = buf;
-	iov.iov_len = cap;
-	n = recvmsg(fd, &mh, 0);
-	if (n < 0) {
-		if (errno == EAGAIN)
-			fprintf(stderr, "tierctl: timed out after %s s "
-				"waiting for tierd's reply on %s\n",
-				timeout_s, path);
-		else
-			fprintf(stderr, "tierctl: reading from %s: %m\n",
-				path);
-		goto out;
-	}
-	if (n == 0) {
-		fprintf(stderr, "tierctl: tierd closed %s without replying\n",
-			path);
-		goto out;
-	}
-	if (mh.msg_flags & MSG_TRUNC) {
-		fprintf(stderr, "tierctl: reply larger than %zu bytes\n", cap);
-		ret = EXIT_ERROR_REPLY;
-		goto out;
-	}
-	buf[n] = '\0';
-	if (!strncmp(buf, "ok\n", 3)) {
-		fwrite(buf + 3, 1, (size_t)n - 3, stdout);
-		ret = fflush(stdout) ? EXIT_ERROR_REPLY : 0;
-		goto out;
-	}
-	ret = EXIT_ERROR_REPLY;
-	nl = strchr(buf, '\n');
-	if (nl)
-		*nl = '\0';
-	if (!strncmp(buf, "error: ", 7))
-		fprintf(stderr, "tierctl: %s\n", buf);
-	else
-		fprintf(stderr, "tierctl: malformed reply from tierd: "
-			"'%.80s'\n", buf);
-out:
-	free(buf);
-	close(fd);
-	return ret;
+	fwrite(body, 1, len, stdout);
+	free(body);
+	return fflush(stdout) ? EXIT_ERROR_REPLY : 0;
 }
 
 int main(int argc, char **argv)
@@ -185,32 +120,55 @@ int main(int argc, char **argv)
 		{ "socket", required_argument, NULL, 's' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "timeout", required_argument, NULL, 't' },
+		{ "interval", required_argument, NULL, 'i' },
+		{ "once", no_argument, NULL, '1' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
-	const char *path = TIERD_DEFAULT_SOCKET, *timeout_s = "5";
-	struct timeval tv = { .tv_sec = 5 };
+	struct ctl_target target = {
+		.path = TIERD_DEFAULT_SOCKET,
+		.timeout = { .tv_sec = 5 },
+		.timeout_s = "5",
+	};
+	struct top_opts top = { .interval_ms = 1000 };
+	const char *interval_arg = NULL;
 	char req[CTL_REQUEST_MAX];
 	const struct ctl_verb_info *vi;
 	bool json = false;
+	double secs;
 	pid_t pid;
 	int c, v;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":s:jt:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":s:jt:i:1h", opts, NULL)) != -1) {
 		switch (c) {
 		case 's':
-			path = optarg;
+			target.path = optarg;
 			break;
 		case 'j':
 			json = true;
 			break;
 		case 't':
-			if (parse_timeout(optarg, &tv) < 0)
+			if (parse_seconds(optarg, 86400, &secs) < 0)
 				return usage_error("--timeout: '%s' is not a "
 						   "number of seconds in "
 						   "(0, 86400]", optarg);
-			timeout_s = optarg;
+			target.timeout.tv_sec = (time_t)secs;
+			target.timeout.tv_usec = (suseconds_t)
+				((secs - (double)target.timeout.tv_sec) * 1e6);
+			target.timeout_s = optarg;
+			break;
+		case 'i':
+			if (parse_seconds(optarg, 3600, &secs) < 0 ||
+			    secs < 0.1)
+				return usage_error("--interval: '%s' is not a "
+						   "number of seconds in "
+						   "[0.1, 3600]", optarg);
+			top.interval_ms = (unsigned int)(secs * 1000 + 0.5);
+			interval_arg = optarg;
+			break;
+		case '1':
+			top.once = true;
 			break;
 		case 'h':
 			usage(stdout);
@@ -230,6 +188,23 @@ int main(int argc, char **argv)
 	}
 	if (optind >= argc)
 		return usage_error("%s", "missing command");
+	if (strlen(target.path) >= sizeof(((struct sockaddr_un *)0)->sun_path))
+		return usage_error("--socket: path '%s' is too long",
+				   target.path);
+	if (!strcmp(argv[optind], "top")) {
+		if (optind + 1 < argc)
+			return usage_error("unexpected argument '%s'",
+					   argv[optind + 1]);
+		if (top.once && json)
+			return usage_error("%s", "top: --once and --json "
+					   "exclude each other");
+		top.json = json;
+		return top_run(&target, &top);
+	}
+	if (interval_arg || top.once)
+		return usage_error("%s only goes with 'top'",
+				   interval_arg ? "--interval" : "--once");
+
 	v = ctl_verb_lookup(argv[optind]);
 	if (v < 0)
 		return usage_error("unknown command '%s'", argv[optind]);
@@ -237,8 +212,6 @@ int main(int argc, char **argv)
 	if (json && !(vi->takes & CTL_TAKES_JSON))
 		return usage_error("--json is not supported by '%s'",
 				   vi->name);
-	if (strlen(path) >= sizeof(((struct sockaddr_un *)0)->sun_path))
-		return usage_error("--socket: path '%s' is too long", path);
 
 	snprintf(req, sizeof(req), "%s", vi->name);
 	optind++;
@@ -255,5 +228,5 @@ int main(int argc, char **argv)
 	if (json)
 		snprintf(req + strlen(req), sizeof(req) - strlen(req), " json");
 	strcat(req, "\n");
-	return transact(path, req, timeout_s, &tv);
+	return transact(&target, req);
 }
