@@ -64,7 +64,7 @@ static void usage(FILE *f)
 	fprintf(f, ", top)\n"
 		"  -t, --timeout SEC   give up after SEC seconds (default 5)\n"
 		"  -i, --interval SEC  top: seconds between refreshes (default 1)\n"
-		"  -1, --once          top: print one snapshot and exit\n"
+		"      --once          top: print one snapshot and exit\n"
 		"  -h, --help          print this help\n\n"
 		"Exit status: 0 ok, 1 tierd replied with an error, 2 usage error,\n"
 		"3 cannot connect to tierd or no reply in time (top: lost tierd).\n");
@@ -121,7 +121,7 @@ int main(int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "interval", required_argument, NULL, 'i' },
-		{ "once", no_argument, NULL, '1' },
+		{ "once", no_argument, NULL, 'o' },	/* long only */
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
@@ -140,7 +140,7 @@ int main(int argc, char **argv)
 	int c, v;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":s:jt:i:1h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":s:jt:i:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 's':
 			target.path = optarg;
@@ -167,7 +167,7 @@ int main(int argc, char **argv)
 			top.interval_ms = (unsigned int)(secs * 1000 + 0.5);
 			interval_arg = optarg;
 			break;
-		case '1':
+		case 'o':
 			top.once = true;
 			break;
 		case 'h':
