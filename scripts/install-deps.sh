@@ -2,8 +2,9 @@
 # Install the Debian 12 packages tierd needs to build, test and run its
 # end-to-end guest, and (unless --build-only) the guest kernels
 # (scripts/guest-kernels.sh: Debian 6.12 and 6.1 images unpacked into a
-# cache, not installed).  Idempotent: packages already present are skipped
-# by apt, cached kernels are re-used.
+# cache, not installed).  --demo: what scripts/demo.sh needs, the build
+# packages, qemu and the 6.12 kernel only.  Idempotent: packages already
+# present are skipped by apt, cached kernels are re-used.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 
@@ -30,10 +31,19 @@ test_pkgs=(
 	linux-headers-amd64 python3-docutils
 )
 
-build_only=0
-[ "${1:-}" = "--build-only" ] && build_only=1
+# scripts/demo.sh: boot the guest beside a build
+demo_pkgs=(qemu-system-x86 busybox-static cpio util-linux jq)
+
+mode=all
+case "${1:-}" in
+--build-only) mode=build ;;
+--demo) mode=demo ;;
+esac
 want=("${build_pkgs[@]}")
-[ $build_only = 1 ] || want+=("${test_pkgs[@]}")
+case $mode in
+all) want+=("${test_pkgs[@]}") ;;
+demo) want+=("${demo_pkgs[@]}") ;;
+esac
 
 missing=()
 for p in "${want[@]}"; do
@@ -50,4 +60,7 @@ if [ ${#missing[@]} -gt 0 ]; then
 	apt-get update -qq
 	apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
-[ $build_only = 1 ] || bash "$here/guest-kernels.sh"
+case $mode in
+all) bash "$here/guest-kernels.sh" ;;
+demo) bash "$here/guest-kernels.sh" 6.12 ;;
+esac
