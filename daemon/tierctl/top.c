@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -69,8 +70,13 @@ static int snapshot(const struct ctl_target *t, const struct top_opts *o,
 		.tv_sec = o->interval_ms / 1000,
 		.tv_nsec = (long)(o->interval_ms % 1000) * 1000000,
 	};
+	struct winsize ws;
 	int r;
 
+	/* a person's terminal: its width; a pipe: whole lines */
+	if (isatty(STDOUT_FILENO) && !ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) &&
+	    ws.ws_col)
+		cols = ws.ws_col < TOP_MIN_COLS ? TOP_MIN_COLS : ws.ws_col;
 	r = take_sample(t, &smp[0], err, sizeof(err));
 	if (!r) {
 		while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
