@@ -136,6 +136,14 @@ static void parse_nodes(struct parse *ps, json_object *root,
 #define NODE_FIELD(f, prom, type, help) get_u64(ps, o, where, #f, &nd->f);
 		TIERD_NODE_COUNTERS(NODE_FIELD)
 #undef NODE_FIELD
+		/* the kernel's own node counters, where it has them */
+#define NODE_VMSTAT(f, prom, col, help)					\
+		if (json_object_object_get_ex(o, #f, NULL)) {		\
+			get_u64(ps, o, where, #f, &nd->f);		\
+			nd->vmstat_present |= 1U << TIERD_NODE_VMSTAT_##f; \
+		}
+		TIERD_NODE_VMSTAT(NODE_VMSTAT)
+#undef NODE_VMSTAT
 		if (st->nr_nodes <= id)
 			st->nr_nodes = (unsigned int)id + 1;
 	}

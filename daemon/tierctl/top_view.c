@@ -147,6 +147,7 @@ void top_render_json(const struct top_view *v, struct strbuf *sb)
 		json_rate(&j, "records_per_s", r->records);
 		json_u64(&j, "promoted_pages", p->promoted_pages);
 		json_rate(&j, "promoted_pages_per_s", r->promoted);
+		json_u64(&j, "kernel_promoted", p->kernel_promoted);
 		json_u64(&j, "skipped_rate", p->skipped_rate);
 		json_rate(&j, "skipped_rate_per_s", r->skipped_rate);
 		json_u64(&j, "skipped_headroom", p->skipped_headroom);

@@ -76,6 +76,9 @@ static void test_parse_roundtrip(void **state)
 
 	fill(st, 3);
 	st->move_status[TIERD_MOVE_EBUSY] = 9;
+	st->pid[0].kernel_promoted = 12;
+	st->node[1].vmstat_present = 1U << TIERD_NODE_VMSTAT_pgpromote_fence;
+	st->node[1].pgpromote_fence = 77;
 	st->pid[0].records = UINT64_MAX;	/* above INT64_MAX */
 	roundtrip(st, s, 0);
 	assert_int_equal(s->st.uptime_ms, 13000);
@@ -90,6 +93,12 @@ static void test_parse_roundtrip(void **state)
 	assert_true(s->st.node[1].slow && s->st.node[1].present);
 	assert_int_equal(s->st.node[1].promoted_from_pages, 300);
 	assert_int_equal(s->st.node[0].free_bytes, 512ULL << 20);
+	/* a kernel counter the node has comes back, one it lacks stays out */
+	assert_int_equal(s->st.node[1].pgpromote_fence, 77);
+	assert_int_equal(s->st.node[1].vmstat_present,
+			 1U << TIERD_NODE_VMSTAT_pgpromote_fence);
+	assert_int_equal(s->st.node[0].vmstat_present, 0);
+	assert_int_equal(s->st.pid[0].kernel_promoted, 12);
 	assert_int_equal(s->st.nr_pids, 2);
 	assert_int_equal(s->st.pid[0].pid, 4711);
 	assert_string_equal(s->st.pid[0].comm, "e2e-workload");
