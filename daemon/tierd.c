@@ -402,11 +402,14 @@ static int tierd_start(struct tierd_ctx *ctx)
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: tierd [-c FILE] [-v]\n"
+		"Usage: tierd [-c FILE] [-v] [--log-target=TARGET]\n"
 		"       tierd --check-config [FILE]\n"
 		"Memory-tiering promotion daemon.\n\n"
 		"  -c, --config FILE     configuration file (default %s)\n"
 		"  -v, --verbose         log debug messages\n"
+		"      --log-target=auto|journal|stderr\n"
+		"                        where messages go (default auto: the\n"
+		"                        journal when stderr is connected to it)\n"
 		"      --check-config [FILE]\n"
 		"                        validate the configuration, print every\n"
 		"                        error, exit 0 if it is valid, 1 if not\n"
@@ -459,16 +462,17 @@ out:
 
 int main(int argc, char **argv)
 {
-	enum { OPT_CHECK = 0x100 };
+	enum { OPT_CHECK = 0x100, OPT_LOG_TARGET };
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "check-config", optional_argument, NULL, OPT_CHECK },
+		{ "log-target", required_argument, NULL, OPT_LOG_TARGET },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
-	const char *config_path = TIERD_DEFAULT_CONFIG;
+	const char *config_path = TIERD_DEFAULT_CONFIG, *log_target = "auto";
 	bool verbose = false, check = false;
 	struct tierd_ctx *ctx;
 	int c, r;
@@ -486,6 +490,9 @@ int main(int argc, char **argv)
 			check = true;
 			if (optarg)
 				config_path = optarg;
+			break;
+		case OPT_LOG_TARGET:
+			log_target = optarg;
 			break;
 		case 'V':
 			printf("tierd %s\n", TIERD_VERSION);
@@ -512,6 +519,9 @@ int main(int argc, char **argv)
 		return usage_error("unexpected argument '%s'", argv[optind]);
 
 	log_setup("tierd", verbose ? LOG_DEBUG : LOG_INFO);
+	if (log_set_target(log_target) < 0)
+		return usage_error("--log-target: '%s' is not auto, journal or stderr",
+				   log_target);
 	if (check)
 		return check_config(config_path);
 

@@ -141,24 +141,32 @@ static void restore_entry(struct owned *o, unsigned int i)
 	if (!ret)
 		ret = read_long(path, &now);
 	if (ret) {
-		log_warn("cannot read %s to restore it to %ld: %s", e->name,
-			 e->old, strerror(-ret));
+		log_fields(LOG_WARNING, LOG_FIELDS(.source = e->owner,
+			   .setting = e->name, .err = ret),
+			   "cannot read %s to restore it to %ld: %s", e->name,
+			   e->old, strerror(-ret));
 		return;
 	}
 	if (now == e->old)	/* crashed between recording and writing */
 		return;
 	if (now != e->new) {
-		log_notice("%s is %ld, not the %ld tierd set: somebody changed it, leaving it",
+		log_fields(LOG_NOTICE, LOG_FIELDS(.source = e->owner,
+			   .setting = e->name),
+			   "%s is %ld, not the %ld tierd set: somebody changed it, leaving it",
 			   e->name, now, e->new);
 		return;
 	}
 	ret = write_long(path, e->old);
 	if (ret)
-		log_warn("cannot restore %s to %ld: %s", e->name, e->old,
-			 strerror(-ret));
+		log_fields(LOG_WARNING, LOG_FIELDS(.source = e->owner,
+			   .setting = e->name, .err = ret),
+			   "cannot restore %s to %ld: %s", e->name, e->old,
+			   strerror(-ret));
 	else
-		log_info("restored %s = %ld (tierd had set %ld for %s)",
-			 e->name, e->old, e->new, e->owner);
+		log_fields(LOG_INFO, LOG_FIELDS(.source = e->owner,
+			   .setting = e->name),
+			   "restored %s = %ld (tierd had set %ld for %s)",
+			   e->name, e->old, e->new, e->owner);
 }
 
 static bool tierd_alive(pid_t pid)

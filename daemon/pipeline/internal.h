@@ -78,6 +78,7 @@ struct pipeline {
 	size_t cap_pages;
 	/* bytes each fast node can still take this pass above min_free */
 	uint64_t room[TIERD_MAX_NODES];
+	uint64_t headroom_low;		/* fast nodes at min_free, logged */
 
 	/* counters the pipeline owns (main-loop fields stay zero here) */
 	struct tierd_stats cnt;

@@ -76,6 +76,17 @@ static void kernel_moved(struct pipeline *p, struct tracked_proc *proc,
 	proc->kernel_promoted++;
 }
 
+/* Each source's state, at start and when a reload opened new ones. */
+static void log_sources(struct pipeline *p)
+{
+	struct tierd_source_stats st[TIERD_SRC_NR];
+
+	collector_read_stats(p->col, st);
+	for (int s = 0; s < TIERD_SRC_NR; s++)
+		log_fields(LOG_INFO, LOG_FIELDS(.source = tierd_source_name(s)),
+			   "source %s: %s", tierd_source_name(s), st[s].state);
+}
+
 static void on_event(void *ctx, const struct tierd_event *ev)
 {
 	struct pipeline *p = ctx;
@@ -205,14 +216,7 @@ int pipeline_create(const struct tierd_config *cfg, uint64_t now_ms,
 
 	log_info("nodes: %s", p->tiers.reason);
 	log_private_nodes(&p->topo);
-	{
-		struct tierd_source_stats st[TIERD_SRC_NR];
-
-		collector_read_stats(p->col, st);
-		for (int s = 0; s < TIERD_SRC_NR; s++)
-			log_info("source %s: %s", tierd_source_name(s),
-				 st[s].state);
-	}
+	log_sources(p);
 	*out = p;
 	return 0;
 fail:
@@ -354,6 +358,8 @@ int pipeline_reconfigure(struct pipeline *p, const struct tierd_config *cfg,
 	pipeline_check_movers(p);
 	log_info("nodes: %s", p->tiers.reason);
 	log_private_nodes(&p->topo);
+	if (new_col)
+		log_sources(p);
 	return 0;
 }
 

@@ -67,8 +67,9 @@ static void call_failed(struct pipeline *p, struct settle_ctx *sc,
 	struct tracked_proc *proc = pipeline_find_proc(p, b->pid);
 
 	if (err != -ESRCH && proc && !proc->perm_warned) {
-		log_warn("move_pages for pid %d (%s) failed: %s", (int)b->pid,
-			 proc->comm, strerror(-err));
+		log_fields(LOG_WARNING, LOG_FIELDS(.pid = b->pid, .err = err),
+			   "move_pages for pid %d (%s) failed: %s",
+			   (int)b->pid, proc->comm, strerror(-err));
 		proc->perm_warned = true;
 	}
 	settle_call_failed(sc, b->pid, b->addrs, idx, nr, nr_pages, err);
@@ -142,6 +143,7 @@ static int measure_room(struct pipeline *p, uint64_t *total)
 	*total = 0;
 	for (int t = 0; t < TIERD_MAX_NODES; t++) {
 		uint64_t free_b;
+		bool low;
 		int ret;
 
 		if (!(p->tiers.fast_mask & (1ULL << t)))
@@ -151,6 +153,17 @@ static int measure_room(struct pipeline *p, uint64_t *total)
 			return ret;
 		p->room[t] = free_b > min_free ? free_b - min_free : 0;
 		*total += p->room[t];
+		/* once when a node crosses its headroom, not every pass */
+		low = !p->room[t];
+		if (low == !!(p->headroom_low & (1ULL << t)))
+			continue;
+		p->headroom_low ^= 1ULL << t;
+		log_fields(low ? LOG_NOTICE : LOG_INFO, LOG_FIELDS(LOG_NODE(t)),
+			   "node %d: %llu MiB free, %s min_free_mb = %llu: %s",
+			   t, (unsigned long long)(free_b >> 20),
+			   low ? "not above" : "above",
+			   (unsigned long long)p->cfg.min_free_mb,
+			   low ? "no promotion to it" : "promoting to it again");
 	}
 	return 0;
 }

@@ -122,7 +122,9 @@ static int open_sources(struct collector *c, const struct tierd_config *cfg,
 				 tierd_source_name(i), why);
 			return ret;
 		}
-		log_warn("source %s: %s", tierd_source_name(i), s->state);
+		log_fields(LOG_WARNING,
+			   LOG_FIELDS(.source = tierd_source_name(i), .err = ret),
+			   "source %s: %s", tierd_source_name(i), s->state);
 	}
 	/* every BPF source may have failed to attach: drop the object then */
 	if (c->bpf && !any_active(c, true)) {

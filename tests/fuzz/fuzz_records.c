@@ -294,6 +294,11 @@ void tierd_log(int prio, const char *fmt, ...)
 {
 }
 
+void tierd_log_fields(int prio, const struct log_fields *f, const char *fmt,
+		      ...)
+{
+}
+
 /* ---- the target ---- */
 
 static void config_of(uint8_t b, struct tierd_config *cfg)

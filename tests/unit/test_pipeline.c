@@ -10,7 +10,8 @@
  *   in them is wanted, and the sources would drag in libbpf and the
  *   skeleton, so defining the whole narrow interface here is simpler than
  *   wrapping each symbol.
- * - tierd_log() with -Wl,--wrap, to count the warnings the pipeline logs.
+ * - tierd_log() and tierd_log_fields() with -Wl,--wrap, to count the
+ *   warnings the pipeline logs.
  *
  * The fakes have no context argument to carry state (their signatures are
  * the real modules'), so they reach the test's world through one pointer set
@@ -120,6 +121,9 @@ static struct world *W;
 
 void __wrap_tierd_log(int prio, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+void __wrap_tierd_log_fields(int prio, const struct log_fields *f,
+			     const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 int numa_topology_read(struct numa_topology *topo)
 {
@@ -157,15 +161,30 @@ int numa_node_vmstat(const char *root, int node, const char *const *names,
 	return found;
 }
 
+static void count_warning(int prio, const char *fmt, va_list ap)
+{
+	if (prio != LOG_WARNING)
+		return;
+	W->warnings++;
+	vsnprintf(W->last_warning, sizeof(W->last_warning), fmt, ap);
+}
+
 void __wrap_tierd_log(int prio, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (prio != LOG_WARNING)
-		return;
-	W->warnings++;
 	va_start(ap, fmt);
-	vsnprintf(W->last_warning, sizeof(W->last_warning), fmt, ap);
+	count_warning(prio, fmt, ap);
+	va_end(ap);
+}
+
+void __wrap_tierd_log_fields(int prio, const struct log_fields *f,
+			     const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	count_warning(prio, fmt, ap);
 	va_end(ap);
 }
 
