@@ -43,16 +43,30 @@ static struct hotness_params hotness_params_of(const struct tierd_config *cfg)
  * The bucket holds one second of rate, or two ticks if ticks are longer, and
  * never less than one granule: a tick that runs late (a busy machine) must
  * not forfeit the budget of the time it was late by.
+ *
+ * A new tierd starts with it empty.  Started full, every start may move a
+ * whole burst at once, so a tierd that crashes and is restarted (systemd's
+ * Restart=on-failure) every few seconds would promote up to a burst per
+ * restart above rate_limit_mbps: the limit must hold across restarts.  A
+ * reload (@keep) carries the tokens over, capped at the new burst, so
+ * reloading neither mints a burst nor stalls promotion.
  */
-static void bucket_setup(struct pipeline *p, uint64_t now_ms)
+static void bucket_setup(struct pipeline *p, uint64_t now_ms, bool keep)
 {
 	uint64_t rate = (uint64_t)p->cfg.rate_limit_mbps << 20;
 	uint64_t span_ms = 2ULL * p->cfg.rearm_interval_ms;
 	uint64_t burst = rate * (span_ms > 1000 ? span_ms : 1000) / 1000;
+	double tokens = 0;
 
+	if (keep) {
+		token_bucket_take(&p->bucket, now_ms, 1, 0);	/* refill */
+		tokens = p->bucket.tokens;
+	}
 	if (burst < granule_bytes(&p->cfg))
 		burst = granule_bytes(&p->cfg);
 	token_bucket_init(&p->bucket, rate, burst, now_ms);
+	if (tokens < p->bucket.burst_bytes)
+		p->bucket.tokens = tokens;
 }
 
 /* A node tierd promotes to, from a record's 16-bit node id. */
@@ -212,7 +226,7 @@ int pipeline_create(const struct tierd_config *cfg, uint64_t now_ms,
 			 cfg->table_max_folios, strerror(-ret));
 		goto fail;
 	}
-	bucket_setup(p, now_ms);
+	bucket_setup(p, now_ms, false);
 
 	log_info("nodes: %s", p->tiers.reason);
 	log_private_nodes(&p->topo);
@@ -354,7 +368,7 @@ int pipeline_reconfigure(struct pipeline *p, const struct tierd_config *cfg,
 	p->cfg = *cfg;
 	/* new scope, or a new collector with an empty tracked map */
 	p->scanned_ms = 0;
-	bucket_setup(p, p->now_ms);
+	bucket_setup(p, p->now_ms, true);
 	pipeline_check_movers(p);
 	log_info("nodes: %s", p->tiers.reason);
 	log_private_nodes(&p->topo);

@@ -586,13 +586,19 @@ static void base_config(struct tierd_config *cfg)
 }
 
 /* Create at T0 and run the first tick, which scans /proc. */
+/*
+ * A tierd up for FILL_MS by T0: its token bucket, empty at start, holds
+ * a full burst by then (the largest here: one 2 MiB granule at 1 MiB/s).
+ */
+#define FILL_MS		2000ULL
+
 static struct pipeline *start(const struct tierd_config *cfg)
 {
 	struct pipeline *p = NULL;
 	char err[512] = "";
 	int ret;
 
-	ret = pipeline_create(cfg, T0, &p, err, sizeof(err));
+	ret = pipeline_create(cfg, T0 - FILL_MS, &p, err, sizeof(err));
 	if (ret < 0)
 		fail_msg("pipeline_create: %d %s", ret, err);
 	assert_int_equal(pipeline_tick(p, T0), 0);
@@ -1116,6 +1122,39 @@ static void test_rate_limit(void **state)
 	st = stats(p, T0 + 40);
 	assert_int_equal(st->move_calls, 2);
 	assert_int_equal(st->rate_limited, 44 + 34 + 34);
+	pipeline_destroy(p);
+}
+
+/*
+ * A new tierd's bucket is empty, so a tierd restarted in a loop gets no
+ * burst per start; a reload carries the tokens over instead of refilling.
+ * 1 MiB/s is 25.6 pages per 100 ms.
+ */
+static void test_bucket_empty_at_start(void **state)
+{
+	struct tierd_config cfg;
+	struct pipeline *p = NULL;
+	char err[512] = "";
+
+	add_proc(101, "alpha");
+	base_config(&cfg);
+	cfg.rate_limit_mbps = 1;
+	assert_int_equal(pipeline_create(&cfg, T0, &p, err, sizeof(err)), 0);
+	assert_int_equal(pipeline_tick(p, T0), 0);	/* finds pid 101 */
+	for (int i = 0; i < 300; i++)
+		inject(101, BASE_A + i * PAGE, 5);
+	deliver(p, T0);
+	assert_int_equal(pipeline_tick(p, T0), 0);
+	assert_int_equal(stats(p, T0)->promoted_pages, 0);
+	assert_int_equal(stats(p, T0)->rate_limited, 300);
+
+	assert_int_equal(pipeline_tick(p, T0 + 100), 0);
+	assert_int_equal(stats(p, T0 + 100)->promoted_pages, 25);
+
+	/* 0.6 page left; a full bucket after the reload would move 256 */
+	assert_int_equal(pipeline_reconfigure(p, &cfg, err, sizeof(err)), 0);
+	assert_int_equal(pipeline_tick(p, T0 + 200), 0);
+	assert_int_equal(stats(p, T0 + 200)->promoted_pages, 25 + 26);
 	pipeline_destroy(p);
 }
 
@@ -1907,6 +1946,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_move_eperm_warns_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_move_failure_refunds_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rate_limit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bucket_empty_at_start, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_headroom, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pingpong_backoff, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_recheck_ranks_after_slow, setup, teardown),
