@@ -6,7 +6,8 @@
  * taken away, to show the set is both sufficient and needed.
  *
  * usage: caps_probe --target          (run as another user)
- *        caps_probe TARGET_PID ADDR   (exit 0: every operation worked)
+ *        caps_probe TARGET_PID ADDR   (exit 0: every operation worked;
+ *                                      a "PROBE name ok=0|1" line each)
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -104,6 +105,34 @@ static int probe_clear_refs(pid_t pid)
 	return r;
 }
 
+/*
+ * CAP_SYS_ADMIN: the numa_hint source sets kernel.numa_balancing, whose
+ * handler (sysctl_numa_balancing() in kernel/sched/core.c) checks
+ * capable(CAP_SYS_ADMIN) on every write; the file's mode alone is not
+ * enough.  numa_balancing_promote_rate_limit_MBps is a plain 0644 integer:
+ * root's ownership is enough.  Each gets its current value written back,
+ * which changes nothing.
+ */
+static int probe_sysctl(const char *name)
+{
+	char path[128], buf[64];
+	ssize_t n = -1;
+	int fd, r = 0;
+
+	snprintf(path, sizeof(path), "/proc/sys/kernel/%s", name);
+	errno = 0;
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd >= 0)
+		n = read(fd, buf, sizeof(buf) - 1);
+	if (fd < 0 || n <= 0 || pwrite(fd, buf, (size_t)n, 0) != n)
+		r = errno ? -errno : -EIO;
+	if (fd >= 0)
+		close(fd);
+	printf("sysctl: %s: %s%.*s\n", path, r ? strerror(-r) : "wrote back ",
+	       r ? 0 : (int)n - 1, buf);
+	return r;
+}
+
 /* CAP_CHOWN: give the control socket a group root is not in. */
 static int probe_chown(void)
 {
@@ -119,6 +148,13 @@ static int probe_chown(void)
 	unlink(path);
 	printf("chown: socket group: %s\n", r ? strerror(-r) : "ok");
 	return r;
+}
+
+/* One line per probe for test_unit_caps.sh: "PROBE name ok=1". */
+static int report(const char *name, int r)
+{
+	printf("PROBE %s ok=%d\n", name, r >= 0);
+	return r < 0;
 }
 
 int main(int argc, char **argv)
@@ -138,9 +174,12 @@ int main(int argc, char **argv)
 	addr = strtoull(argv[2], NULL, 0);
 
 	log_setup("caps_probe", LOG_WARNING);
-	failed |= probe_bpf() < 0;
-	failed |= probe_move_pages(pid, addr) < 0;
-	failed |= probe_clear_refs(pid) < 0;
-	failed |= probe_chown() < 0;
+	failed |= report("bpf", probe_bpf());
+	failed |= report("move_pages", probe_move_pages(pid, addr));
+	failed |= report("clear_refs", probe_clear_refs(pid));
+	failed |= report("chown", probe_chown());
+	failed |= report("numa_balancing", probe_sysctl("numa_balancing"));
+	failed |= report("promote_rate_limit",
+			 probe_sysctl("numa_balancing_promote_rate_limit_MBps"));
 	return failed;
 }
