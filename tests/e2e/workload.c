@@ -36,6 +36,8 @@
 #include <unistd.h>
 
 #define COUNT_NODES 2		/* nodes reported by name: on0, on1 */
+/* The hot phase writes only bytes 0..63 of a page (pass % 64). */
+#define CHECKSUM_SKIP 64
 
 /* How the hot set is accessed.  One list: parser, usage and report. */
 #define ACCESS_MODES(X) \
@@ -60,6 +62,7 @@ struct wl_opts {
 	bool thp;
 	bool reset_policy;		/* drop MPOL_BIND after populating */
 	bool wait_go;			/* populate, then wait for SIGUSR2 */
+	bool checksum;			/* fill pages with a pattern, check it */
 	bool check_soft_dirty;
 	pid_t oracle_pid;		/* > 0: act as the stand-in promoter */
 	uint64_t oracle_base;
@@ -107,11 +110,16 @@ static void usage(FILE *f)
 		"                      kernel's NUMA balancing may move pages\n"
 		"  --wait-go           after populating, wait for SIGUSR2\n"
 		"                      (SIGUSR1 during the run prints E2E-REQUESTED)\n"
+		"  --checksum          fill each page past its first %d bytes with a\n"
+		"                      pattern of its own and check every page after\n"
+		"                      populating, on SIGUSR1 and at the end\n"
+		"                      (E2E-CHECKSUM: a page lost or swapped shows)\n"
 		"  --check-soft-dirty  check that clear_refs 4 write-protects and\n"
 		"                      pagemap bit 55 tracks writes, then exit\n"
 		"  --oracle PID --base ADDR\n"
 		"                      move the hot set of e2e-workload PID (same\n"
-		"                      layout flags, region at ADDR) to the fast node\n");
+		"                      layout flags, region at ADDR) to the fast node\n",
+		CHECKSUM_SKIP);
 }
 
 static int parse_u64(const char *opt, const char *s, uint64_t min, uint64_t max,
@@ -160,6 +168,7 @@ static int parse_args(int argc, char **argv, struct wl_opts *o)
 		{ "thp", no_argument, NULL, 'T' },
 		{ "reset-policy", no_argument, NULL, 'R' },
 		{ "wait-go", no_argument, NULL, 'w' },
+		{ "checksum", no_argument, NULL, 'C' },
 		{ "check-soft-dirty", no_argument, NULL, 'D' },
 		{ "oracle", required_argument, NULL, 'o' },
 		{ "base", required_argument, NULL, 'b' },
@@ -225,6 +234,9 @@ static int parse_args(int argc, char **argv, struct wl_opts *o)
 			break;
 		case 'w':
 			o->wait_go = true;
+			break;
+		case 'C':
+			o->checksum = true;
 			break;
 		case 'D':
 			o->check_soft_dirty = true;
@@ -328,6 +340,54 @@ static void print_placement(const char *tag, uint64_t t_ms,
 	fflush(stdout);
 }
 
+/* The pattern word at byte @off of page @i: differs for every page. */
+static uint64_t pattern_word(uint64_t i, size_t off)
+{
+	uint64_t x = (i << 20 | off) * 0x9e3779b97f4a7c15ULL;
+
+	return x ^ x >> 29;
+}
+
+static void fill_pattern(const struct wl_layout *l)
+{
+	for (uint64_t i = 0; i < l->nr_pages; i++) {
+		uint64_t *w = (uint64_t *)(l->base + i * l->page);
+
+		for (size_t off = CHECKSUM_SKIP; off < l->page; off += 8)
+			w[off / 8] = pattern_word(i, off);
+	}
+}
+
+/*
+ * Every page against its own pattern, and one checksum over the region
+ * past each page's first CHECKSUM_SKIP bytes: a page lost (zeroed), swapped
+ * or copied onto another one shows in both.
+ */
+static void report_checksum(const char *phase, const struct wl_layout *l)
+{
+	uint64_t sum = 0, bad = 0, first_bad = UINT64_MAX;
+
+	for (uint64_t i = 0; i < l->nr_pages; i++) {
+		const volatile uint64_t *w =
+			(const uint64_t *)(l->base + i * l->page);
+		bool ok = true;
+
+		for (size_t off = CHECKSUM_SKIP; off < l->page; off += 8) {
+			uint64_t v = w[off / 8];
+
+			ok &= v == pattern_word(i, off);
+			sum = (sum << 7 | sum >> 57) ^ v;
+		}
+		if (!ok && !bad++)
+			first_bad = i;
+	}
+	printf("E2E-CHECKSUM phase=%s sum=%016llx pages=%llu bad_pages=%llu first_bad=%lld\n",
+	       phase, (unsigned long long)sum, (unsigned long long)l->nr_pages,
+	       (unsigned long long)bad,
+	       bad ? (long long)first_bad : -1LL);
+	fflush(stdout);
+}
+
 static int run_oracle(const struct wl_opts *o, struct wl_layout *l)
 {
 	void **pages = NULL;
@@ -413,6 +473,8 @@ static int setup_region(const struct wl_opts *o, struct wl_layout *l)
 	}
 	for (i = 0; i < l->nr_pages; i++)
 		l->base[i * l->page] = (char)i;
+	if (o->checksum)
+		fill_pattern(l);
 	/*
 	 * NUMA balancing never moves pages whose VMA policy is MPOL_BIND to a
 	 * node in the mask; dropping the policy keeps them on the slow node
@@ -581,6 +643,8 @@ static int run_workload(const struct wl_opts *o, struct wl_layout *l)
 	       access_names[o->access], (unsigned long long)written,
 	       (unsigned long long)(l->nr_hot - written), o->reset_policy);
 	print_placement("E2E-POPULATED", 0, &pl);
+	if (o->checksum)
+		report_checksum("populated", l);
 	if (pl.hot_on[1] + pl.cold_on[1] != l->nr_pages && o->slow_node == 1)
 		fprintf(stderr, "e2e-workload: only %llu of %llu pages landed on node 1\n",
 			(unsigned long long)(pl.hot_on[1] + pl.cold_on[1]),
@@ -609,6 +673,8 @@ static int run_workload(const struct wl_opts *o, struct wl_layout *l)
 			if (r < 0)
 				return r;
 			print_placement("E2E-REQUESTED", t - start, &pl);
+			if (o->checksum)
+				report_checksum("requested", l);
 		}
 		if (t - start >= o->duration_ms)
 			break;
@@ -621,6 +687,8 @@ static int run_workload(const struct wl_opts *o, struct wl_layout *l)
 	if (r < 0)
 		return r;
 	print_placement("E2E-PLACEMENT", now_ms() - start, &pl);
+	if (o->checksum)
+		report_checksum("final", l);
 	printf("E2E-WORKLOAD-DONE passes=%llu cpu_ms=%llu\n",
 	       (unsigned long long)passes, (unsigned long long)cpu_ms());
 	fflush(stdout);
