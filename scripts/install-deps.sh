@@ -24,6 +24,8 @@ test_pkgs=(
 	jq
 	# tests/daemon/top_tmux.sh drives tierctl top in a real terminal
 	tmux
+	# the Debian package (scripts/build-deb.sh, tests/pkg) and its lint
+	dpkg-dev debhelper lintian
 	# kernel-patches/check-series.sh: checkpatch.pl and 6.1 files to apply to
 	linux-source-6.1 git perl xz-utils
 	# ... kernel headers to compile the trace header in a module, docutils
