@@ -8,12 +8,16 @@
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
+/* CODE_FILE= etc. would name log.c, not the caller: leave them out */
+#define SD_JOURNAL_SUPPRESS_LOCATION
 #include <systemd/sd-journal.h>
 
 #include "lib/log.h"
 
 #define FIELD_MAX	8
 #define LINE_MAX_LEN	1024
+/* where sd_journal_sendv() writes */
+#define JOURNAL_SOCKET	"/run/systemd/journal/socket"
 
 /*
  * native: sd_journal_sendv() with fields.  Otherwise stderr: "<4>text"
@@ -46,22 +50,34 @@ static bool stderr_is_journal(void)
 	       (unsigned long long)st.st_ino == ino;
 }
 
+/*
+ * sd_journal_sendv() drops a message silently when journald's socket is
+ * missing; without one the messages go to stderr instead.
+ */
+static bool journal_socket_exists(void)
+{
+	struct stat st;
+
+	return stat(JOURNAL_SOCKET, &st) == 0 && S_ISSOCK(st.st_mode);
+}
+
 void log_setup(const char *progname, int max_level)
 {
 	log_cfg.progname = progname;
 	log_cfg.max_level = max_level;
 	log_cfg.stderr_is_journal = stderr_is_journal();
-	log_cfg.native = log_cfg.stderr_is_journal;
+	log_cfg.native = log_cfg.stderr_is_journal && journal_socket_exists();
 }
 
 int log_set_target(const char *target)
 {
 	if (!strcmp(target, "journal"))
-		log_cfg.native = true;
+		log_cfg.native = journal_socket_exists();
 	else if (!strcmp(target, "stderr"))
 		log_cfg.native = false;
 	else if (!strcmp(target, "auto"))
-		log_cfg.native = log_cfg.stderr_is_journal;
+		log_cfg.native = log_cfg.stderr_is_journal &&
+				 journal_socket_exists();
 	else
 		return -EINVAL;
 	return 0;
