@@ -67,6 +67,9 @@ su=$(grep -n 'systemd-sysusers' "$x/DEBIAN/postinst" | head -n 1 | cut -d: -f1)
 st=$(grep -n 'deb-systemd-invoke \$_dh_action' "$x/DEBIAN/postinst" | head -n 1 | cut -d: -f1)
 check "$([ -n "$su" ] && [ -n "$st" ] && [ "$su" -lt "$st" ] && echo 1 || echo 0)" \
 	"postinst creates the group (line ${su:-none}) before it starts tierd (line ${st:-none})"
+bv=$("$x/usr/sbin/tierd" --version 2>&1)
+check "$([ "$bv" = "tierd ${ver%%[-+~]*}" ] && echo 1 || echo 0)" \
+	"the packaged tierd says '$bv' for package version $ver (CMakeLists.txt and debian/changelog agree)"
 deps=$(dpkg-deb -f "$deb1" Depends)
 check "$(grep -q 'libbpf1' <<<"$deps" && grep -q 'systemd' <<<"$deps" && echo 1 || echo 0)" \
 	"Depends: $deps"
