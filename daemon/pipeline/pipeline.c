@@ -254,7 +254,9 @@ int pipeline_on_events(struct pipeline *p, uint64_t now_ms)
 
 	p->now_ms = now_ms;
 	ret = collector_consume(p->col);
-	return ret < 0 ? ret : 0;
+	if (ret < 0)
+		return ret;
+	return ret >= COLLECTOR_DRAIN_BUDGET;
 }
 
 uint32_t pipeline_tick_ms(const struct pipeline *p)

@@ -26,6 +26,9 @@ struct bpf_obj {
 	struct ring_buffer *rb;
 	bpf_record_fn fn;
 	void *fn_ctx;
+	/* records left in the drain in progress; 0: no limit */
+	unsigned int budget_left;
+	bool budget_on;
 	uint32_t granule_kb;
 	uint32_t folios_max;
 	uint64_t *tracked_next;		/* scratch: the next tracked bitmap */
@@ -134,6 +137,12 @@ static int on_record(void *ctx, void *data, size_t size)
 		return 0;
 	}
 	b->fn(b->fn_ctx, data);
+	/*
+	 * A negative return makes libbpf store the consumer position past
+	 * this record and stop: the rest waits for the next wake-up.
+	 */
+	if (b->budget_on && --b->budget_left == 0)
+		return -EAGAIN;
 	return 0;
 }
 
@@ -212,16 +221,21 @@ int bpf_obj_ring_fd(const struct bpf_obj *b)
 	return b->rb ? ring_buffer__epoll_fd(b->rb) : -1;
 }
 
-int bpf_obj_consume(struct bpf_obj *b)
+int bpf_obj_consume(struct bpf_obj *b, unsigned int budget)
 {
 	int ret;
 
 	if (!b->rb)
 		return 0;
+	b->budget_on = budget > 0;
+	b->budget_left = budget;
 	ret = ring_buffer__consume(b->rb);
-	if (ret < 0)
+	if (ret == -EAGAIN && b->budget_on && b->budget_left == 0)
+		ret = (int)budget;
+	else if (ret < 0)
 		log_err("reading the BPF ring buffer failed: %s",
 			strerror(-ret));
+	b->budget_on = false;
 	return ret;
 }
 

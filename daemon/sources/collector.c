@@ -192,7 +192,7 @@ int collector_ring_fd(const struct collector *c)
 
 int collector_consume(struct collector *c)
 {
-	return c->bpf ? bpf_obj_consume(c->bpf) : 0;
+	return c->bpf ? bpf_obj_consume(c->bpf, COLLECTOR_DRAIN_BUDGET) : 0;
 }
 
 bool collector_needs_reopen(const struct tierd_config *old,

@@ -43,7 +43,17 @@ void collector_close(struct collector *c);
 
 /* Ring buffer epoll fd to watch for readability, or -1 with no BPF source. */
 int collector_ring_fd(const struct collector *c);
-/* Drain the ring buffer, calling fn per record.  Returns records or -errno. */
+/*
+ * Records handed over per collector_consume() at most: under a flood the
+ * main loop must get back to its timers and clients (about 1 ms of work);
+ * the rest stays in the ring buffer, whose fd stays readable.
+ */
+#define COLLECTOR_DRAIN_BUDGET	4096
+/*
+ * Drain the ring buffer, calling fn per record, at most
+ * COLLECTOR_DRAIN_BUDGET of them.  Returns the records or -errno; a return
+ * of COLLECTOR_DRAIN_BUDGET means more may be waiting.
+ */
 int collector_consume(struct collector *c);
 
 /*

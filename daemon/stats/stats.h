@@ -22,7 +22,8 @@
  * Counters of the daemon as a whole, by group:
  * X(group, field, JSON name, Prometheus name, Prometheus type, help).
  * Group "daemon" sits at the top level of the JSON object; the others are
- * objects of their own, in this order.
+ * objects of their own, in this order.  The main loop fills "daemon" and
+ * "loop" (stats/loop_stats.h), the pipeline the rest.
  */
 #define TIERD_STATS_COUNTERS(X)						\
 	X(daemon, reloads, "reloads", "reloads_total", counter,		\
@@ -74,7 +75,26 @@
 	  "Pages promoted to the fast tier.")				\
 	X(migrator, promoted_bytes, "promoted_bytes",			\
 	  "promoted_bytes_total", counter,				\
-	  "Bytes promoted to the fast tier.")
+	  "Bytes promoted to the fast tier.")				\
+	X(loop, tick_lag_max_us, "tick_lag_max_us",			\
+	  "loop_tick_lag_max_microseconds", gauge,			\
+	  "Longest a tick started after its due time (the loop was busy).") \
+	X(loop, ticks_late_100ms, "ticks_late_100ms",			\
+	  "loop_ticks_late_100ms_total", counter,			\
+	  "Ticks that started more than 100 ms after their due time.")	\
+	X(loop, ticks_late_1s, "ticks_late_1s", "loop_ticks_late_1s_total", \
+	  counter, "Ticks that started more than 1 s after their due time.") \
+	X(loop, tick_run_max_us, "tick_run_max_us",			\
+	  "loop_tick_run_max_microseconds", gauge,			\
+	  "Longest pipeline tick.")					\
+	X(loop, tick_run_us, "tick_run_us",				\
+	  "loop_tick_run_microseconds_total", counter,			\
+	  "Time spent in pipeline ticks.")				\
+	X(loop, drain_max_us, "drain_max_us",				\
+	  "loop_drain_max_microseconds", gauge,				\
+	  "Longest drain of the sources' records in one wake-up.")	\
+	X(loop, drains_cut, "drains_cut", "loop_drains_cut_total", counter, \
+	  "Drains that stopped at the per-wake-up record budget.")
 
 /*
  * Per-page move_pages() outcomes we count by name; the rest go to other.
