@@ -36,6 +36,7 @@ static struct hotness_params hotness_params_of(const struct tierd_config *cfg)
 		.decay = cfg->decay,
 		.cooldown_ms = cfg->cooldown_ms,
 		.pingpong_backoff = cfg->pingpong_backoff,
+		.failure_cooldown_ms = cfg->failure_cooldown_ms,
 	};
 }
 
