@@ -241,6 +241,7 @@ void pipeline_destroy(struct pipeline *p)
 	free(p->status);
 	free(p->owner);
 	free(p->target);
+	free(p->again);
 	free(p);
 }
 

@@ -67,9 +67,16 @@
 	  gauge, "Processes tracked by the sources.")			\
 	X(migrator, move_calls, "move_calls", "move_calls_total",	\
 	  counter, "move_pages() calls.")				\
+	X(migrator, pages_queried, "pages_queried",			\
+	  "move_pages_queried_total", counter,				\
+	  "Pages whose node was asked before a move; each gets one status " \
+	  "or counts in headroom_blocked.")				\
 	X(migrator, move_pages_requested, "pages_requested",		\
 	  "move_pages_requested_total", counter,			\
 	  "Pages passed to move_pages().")				\
+	X(migrator, pages_requeried, "pages_requeried",			\
+	  "move_pages_requeried_total", counter,			\
+	  "Pages a move left without a status, whose node was asked again.") \
 	X(migrator, promoted_pages, "promoted_pages",			\
 	  "promoted_pages_total", counter,				\
 	  "Pages promoted to the fast tier.")				\
@@ -105,6 +112,7 @@
 	X(ALREADY, already)	/* was already on the fast node */	\
 	X(ENOENT, enoent)	/* not present / zero page */		\
 	X(EBUSY, ebusy)							\
+	X(EAGAIN, eagain)	/* not moved, no reason given: pinned, busy */ \
 	X(EFAULT, efault)						\
 	X(EACCES, eacces)						\
 	X(ENOMEM, enomem)						\

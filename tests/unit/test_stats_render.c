@@ -64,6 +64,8 @@ static struct tierd_stats *sample_stats(void)
 	st->tracked_pids = 2;
 	st->move_calls = 31;
 	st->move_pages_requested = 2000;
+	st->pages_queried = 2100;
+	st->pages_requeried = 7;
 	st->promoted_pages = 1234;
 	st->promoted_bytes = 1234 * 4096ULL;
 	for (i = 0; i < TIERD_MOVE_NR; i++)
@@ -144,10 +146,12 @@ static void test_stats_json(void **state)
 	assert_contains(out, "\"policy\":{\"intervals\":77,\"candidates\":12,");
 	assert_contains(out, "\"pingpongs\":6,\"tracked_pids\":2}");
 	assert_contains(out, "\"migrator\":{\"move_calls\":31,"
-			"\"pages_requested\":2000,\"promoted_pages\":1234,"
+			"\"pages_queried\":2100,\"pages_requested\":2000,"
+			"\"pages_requeried\":7,\"promoted_pages\":1234,"
 			"\"promoted_bytes\":5054464,\"status\":{\"ok\":100,"
-			"\"already\":101,\"enoent\":102,\"ebusy\":103,");
-	assert_contains(out, "\"other\":109}}");
+			"\"already\":101,\"enoent\":102,\"ebusy\":103,"
+			"\"eagain\":104,");
+	assert_contains(out, "\"other\":110}}");
 	assert_contains(out, "{\"id\":0,\"slow\":false,\"fast\":true,"
 			"\"total_bytes\":8589934592,\"free_bytes\":3221225472,"
 			"\"promoted_from_pages\":0,\"promoted_to_pages\":1234,\"memtier\":4}");
@@ -446,8 +450,9 @@ static void test_table(void **state)
 	assert_contains(out, "soft_dirty    yes          900001");
 	assert_contains(out, "\ntable      size 1000, cap 1048576, "
 			"evictions 9, bytes 64.0 KiB\n");
-	assert_contains(out, "\nmigrator   move_calls 31, pages_requested 2000, "
-			"promoted_pages 1234,\n           promoted_bytes 4.8 MiB\n");
+	assert_contains(out, "\nmigrator   move_calls 31, pages_queried 2100, "
+			"pages_requested 2000,\n           pages_requeried 7, "
+			"promoted_pages 1234, promoted_bytes 4.8 MiB\n");
 	assert_contains(out, "\npolicy     intervals 77, candidates 12, ");
 	assert_contains(out, "ebusy 103");
 	assert_contains(out, "\n0     fast       8.0 GiB      3.0 GiB ");
