@@ -154,13 +154,23 @@ uint64_t settle_moves(struct settle_ctx *sc, pid_t pid, const uint64_t *addrs,
 	return total;
 }
 
+/*
+ * No status, or -EBUSY: the kernel could not isolate the page, which is
+ * also what it says of the second page of a huge page whose folio it
+ * already isolated through the first, and then moves with it.
+ */
+static bool unsure(int status)
+{
+	return status == SETTLE_NO_STATUS || status == -EBUSY;
+}
+
 size_t settle_unreported(const uint64_t *move, const int *status,
 			 size_t nr_move, uint64_t *addrs)
 {
 	size_t n = 0;
 
 	for (size_t k = 0; k < nr_move; k++)
-		if (status[k] == SETTLE_NO_STATUS)
+		if (unsure(status[k]))
 			addrs[n++] = move[k];
 	return n;
 }
@@ -175,11 +185,13 @@ void settle_fill_unreported(int *status, const int *dst, size_t nr_move,
 	for (size_t k = 0; k < nr_move; k++) {
 		int w;
 
-		if (status[k] != SETTLE_NO_STATUS)
+		if (!unsure(status[k]))
 			continue;
 		w = query_err ? query_err : where[n++];
 		if (w == dst[k])
 			status[k] = w;		/* moved, just not reported */
+		else if (status[k] == -EBUSY)
+			continue;		/* the kernel's reason stands */
 		else if (w < 0)
 			status[k] = w;		/* gone meanwhile: the query says why */
 		else

@@ -67,8 +67,10 @@ uint64_t settle_moves(struct settle_ctx *sc, pid_t pid, const uint64_t *addrs,
 		      const int *dst, const int *status);
 
 /*
- * The pages of a move whose @status is still SETTLE_NO_STATUS: their
- * addresses, in order, into @addrs (room for @nr_move).  Returns how many.
+ * The pages of a move whose @status is still SETTLE_NO_STATUS, or -EBUSY
+ * (which the kernel also reports for the other pages of a huge page it
+ * moves through its first): their addresses, in order, into @addrs (room
+ * for @nr_move).  Returns how many.
  */
 size_t settle_unreported(const uint64_t *move, const int *status,
 			 size_t nr_move, uint64_t *addrs);
@@ -76,9 +78,10 @@ size_t settle_unreported(const uint64_t *move, const int *status,
 /*
  * Give those pages a status from a location query made after the move:
  * @where[i] for the i-th of them, or @query_err for all when the query
- * failed.  A page on its target moved; one elsewhere failed with the
- * move's error (@call_ret < 0) or -EAGAIN (@call_ret > 0: not migrated,
- * no reason given); a page the query cannot find gets the query's error.
+ * failed.  A page on its target moved; one elsewhere keeps its -EBUSY, or
+ * failed with the move's error (@call_ret < 0) or -EAGAIN (@call_ret > 0:
+ * not migrated, no reason given); a page the query cannot find gets the
+ * query's error.
  */
 void settle_fill_unreported(int *status, const int *dst, size_t nr_move,
 			    const int *where, int query_err, int call_ret);

@@ -55,6 +55,8 @@ struct fake_page {
 	int node;
 	int move_err;		/* per-page status move_pages reports */
 	bool pinned;		/* isolates, but its migration fails */
+	/* reports -EBUSY, but moves with a huge page it belongs to */
+	bool moves_with_folio;
 	unsigned int move_tries;	/* times it was passed to a move */
 };
 
@@ -498,9 +500,14 @@ int migrate_move(pid_t pid, uint32_t nr, const uint64_t *addrs,
 		struct fake_page *pg = page_of(pid, addrs[i]);
 
 		pg->move_tries++;
-		if (!pg->move_err)
+		if (pg->moves_with_folio) {
+			pg->node = nodes[i];
+			status[i] = -EBUSY;
+		} else if (pg->move_err) {
+			status[i] = pg->move_err;
+		} else {
 			continue;
-		status[i] = pg->move_err;
+		}
 		ret = fake_migrate_chunk(pid, addrs, nodes, status, start, i,
 					 &moved);
 		if (ret)
@@ -848,12 +855,15 @@ static void test_move_page_errors(void **state)
 	deliver(p, T0);
 	assert_int_equal(pipeline_tick(p, T0 + 1), 0);
 
-	assert_int_equal(W->nr_calls, 2);
+	/* the -EBUSY page is asked about again: it may have moved with a folio */
+	assert_int_equal(W->nr_calls, 3);
 	assert_call(0, false, 101, -1, all, 6);
 	assert_call(1, true, 101, 0, all, 6);
+	assert_call(2, false, 101, -1, (uint64_t[]){ busy }, 1);
 	st = stats(p, T0 + 1);
 	assert_int_equal(st->move_calls, 1);
 	assert_int_equal(st->move_pages_requested, 6);
+	assert_int_equal(st->pages_requeried, 1);
 	assert_int_equal(st->promoted_pages, 1);
 	assert_int_equal(st->move_status[TIERD_MOVE_OK], 1);
 	assert_int_equal(st->move_status[TIERD_MOVE_EBUSY], 1);
@@ -919,7 +929,9 @@ static void test_granule_2m_partial(void **state)
 
 	for (uint64_t k = 0; k < g / PAGE; k++)
 		want[k] = f + k * PAGE;
-	assert_int_equal(W->nr_calls, 2);
+	/* query, move, and the ten -EBUSY pages asked about again */
+	assert_int_equal(W->nr_calls, 3);
+	assert_call(2, false, 101, -1, want + 100, 10);
 	assert_call(0, false, 101, -1, want, 512);
 	/* pages 2..199 and 203..511 */
 	memmove(want + 200, want + 203, 309 * sizeof(*want));
@@ -1032,13 +1044,14 @@ static void test_move_unreported_requeried(void **state)
 	deliver(p, T0);
 	assert_int_equal(pipeline_tick(p, T0 + 1), 0);
 
-	/* query, move, and the query of the two pages left without a status */
+	/* query, move, and the query of the -EBUSY page and the two left
+	 * without a status */
 	assert_int_equal(W->nr_calls, 3);
 	assert_call(1, true, 101, 0, all, 4);
-	assert_call(2, false, 101, -1, (uint64_t[]){ pinned, d }, 2);
+	assert_call(2, false, 101, -1, (uint64_t[]){ busy, pinned, d }, 3);
 	assert_int_equal(page_of(101, d)->node, 0);
 	st = stats(p, T0 + 1);
-	assert_int_equal(st->pages_requeried, 2);
+	assert_int_equal(st->pages_requeried, 3);
 	assert_int_equal(st->move_status[TIERD_MOVE_OK], 2);
 	assert_int_equal(st->move_status[TIERD_MOVE_EBUSY], 1);
 	assert_int_equal(st->move_status[TIERD_MOVE_EAGAIN], 1);
@@ -1049,6 +1062,38 @@ static void test_move_unreported_requeried(void **state)
 		sum += st->move_status[k];
 	assert_int_equal(sum, st->pages_queried);
 	assert_true(tracked(p, 101, pinned, T0 + 1));
+	pipeline_destroy(p);
+}
+
+/*
+ * A 2 MiB candidate on a huge page: the kernel isolates the folio through
+ * its first page, says -EBUSY for the second (already isolated), and moves
+ * the whole folio.  The second page is asked about again and counts as
+ * moved: all 512 are ok, none ebusy.
+ */
+static void test_thp_second_page_busy(void **state)
+{
+	const uint64_t g = 2ULL << 20, f = BASE_A;
+	struct tierd_config cfg;
+	struct tierd_stats *st;
+	struct pipeline *p;
+
+	add_proc(101, "alpha");
+	base_config(&cfg);
+	cfg.granule_kb = 2048;
+	p = start(&cfg);
+	for (uint64_t k = 0; k < g / PAGE; k++)
+		page_of(101, f + k * PAGE);
+	page_of(101, f + PAGE)->moves_with_folio = true;
+	inject(101, f, 5);
+	deliver(p, T0);
+	assert_int_equal(pipeline_tick(p, T0 + 1), 0);
+	assert_int_equal(W->nr_calls, 3);
+	assert_call(2, false, 101, -1, (uint64_t[]){ f + PAGE }, 1);
+	st = stats(p, T0 + 1);
+	assert_int_equal(st->move_status[TIERD_MOVE_OK], 512);
+	assert_int_equal(st->move_status[TIERD_MOVE_EBUSY], 0);
+	assert_int_equal(st->promoted_pages, 512);
 	pipeline_destroy(p);
 }
 
@@ -2091,6 +2136,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_query_einval_forgets_process, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_move_unreported_requeried, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_move_enomem_partial, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_thp_second_page_busy, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_failure_backoff_bounded, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_move_esrch_forgets_process, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_move_eperm_warns_once, setup, teardown),
