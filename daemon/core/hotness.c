@@ -680,7 +680,14 @@ unsigned int hotness_failures(struct hotness_table *t, uint32_t tgid,
 void hotness_mark_on_fast(struct hotness_table *t, uint32_t tgid,
 			  uint64_t addr, uint64_t now_ms)
 {
-	start_cooldown(t, tgid, addr, now_ms, HOT_ON_FAST);
+	struct hot_entry *e = lookup(t, tgid, addr);
+
+	/*
+	 * Still where we put it: it stays PROMOTED, so that a demotion
+	 * after this re-check is a ping-pong too.
+	 */
+	start_cooldown(t, tgid, addr, now_ms,
+		       e && e->state == HOT_PROMOTED ? HOT_PROMOTED : HOT_ON_FAST);
 }
 
 bool hotness_mark_on_slow(struct hotness_table *t, uint32_t tgid,

@@ -107,7 +107,10 @@ size_t hotness_candidates(struct hotness_table *t, uint64_t now_ms,
 /* The migrator moved it: PROMOTED, cooldown starts at @now_ms. */
 void hotness_mark_promoted(struct hotness_table *t, uint32_t tgid,
 			   uint64_t addr, uint64_t now_ms);
-/* Found already on the fast node: ON_FAST, cooldown starts at @now_ms. */
+/*
+ * Found on the fast node: cooldown starts at @now_ms; ON_FAST, unless we
+ * promoted it (it stays PROMOTED: a later demotion is a ping-pong).
+ */
 void hotness_mark_on_fast(struct hotness_table *t, uint32_t tgid,
 			  uint64_t addr, uint64_t now_ms);
 /*

@@ -263,8 +263,18 @@ static void test_pingpong_backoff(void **state)
 	assert_int_equal(hotness_record(t, 1, 2 * PG, 1, true, now, &res), 0);
 	assert_false(res.pingpong);
 
+	/*
+	 * A PROMOTED folio a re-check finds still on fast stays PROMOTED:
+	 * demoted after that, it is a ping-pong (an application moving its
+	 * pages back with mbind would otherwise dodge the backoff)
+	 */
+	rec(t, 1, 3 * PG, 1, true, now);
+	hotness_mark_promoted(t, 1, 3 * PG, now);
+	hotness_mark_on_fast(t, 1, 3 * PG, now + 5000);
+	assert_true(hotness_mark_on_slow(t, 1, 3 * PG, now + 6000));
+
 	hotness_get_stats(t, &st);
-	assert_int_equal(st.pingpongs, 2);
+	assert_int_equal(st.pingpongs, 3);
 	hotness_destroy(t);
 }
 

@@ -1434,6 +1434,49 @@ static void test_pingpong_backoff(void **state)
 }
 
 /*
+ * An application that moves its pages back (mbind MPOL_MF_MOVE) after
+ * tierd's re-check found them still on node 0: still a ping-pong, so the
+ * cooldown doubles instead of the page moving back and forth at the
+ * cooldown's pace.
+ */
+static void test_pingpong_after_recheck(void **state)
+{
+	const uint64_t f = BASE_A;
+	struct tierd_config cfg;
+	struct pipeline *p;
+
+	add_proc(101, "alpha");
+	base_config(&cfg);
+	cfg.window_ms = 1000;
+	cfg.decay = 0.99;
+	cfg.cooldown_ms = 1000;
+	cfg.pingpong_backoff = 2;
+	p = start(&cfg);
+	inject(101, f, 8);
+	deliver(p, T0);
+	assert_int_equal(pipeline_tick(p, T0), 0);
+	assert_int_equal(page_of(101, f)->node, 0);
+	/* re-check after the cooldown: still on node 0 */
+	assert_int_equal(pipeline_tick(p, T0 + 1000), 0);
+	assert_int_equal(stats(p, T0 + 1000)->move_status[TIERD_MOVE_ALREADY], 1);
+	/* moved back by the application; the next re-check sees it */
+	page_of(101, f)->node = 1;
+	clear_calls();
+	assert_int_equal(pipeline_tick(p, T0 + 2000), 0);
+	assert_int_equal(count_calls(true), 1);
+	assert_int_equal(stats(p, T0 + 2000)->pingpongs, 1);
+	/* and its next cooldown is 2 s, not 1 */
+	page_of(101, f)->node = 1;
+	clear_calls();
+	assert_int_equal(pipeline_tick(p, T0 + 3999), 0);
+	assert_int_equal(W->nr_calls, 0);
+	assert_int_equal(pipeline_tick(p, T0 + 4000), 0);
+	assert_int_equal(count_calls(true), 1);
+	assert_int_equal(stats(p, T0 + 4000)->pingpongs, 2);
+	pipeline_destroy(p);
+}
+
+/*
  * After its cooldown a promoted folio comes back only as a re-check and
  * ranks after every folio still on the slow tier, however hot it is
  * (commit a2759cb).  With a bucket of one 2 MiB granule only the first in
@@ -2144,6 +2187,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_rate_limit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_headroom, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pingpong_backoff, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pingpong_after_recheck, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_recheck_ranks_after_slow, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cram_kernel_promotions, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_private_newest_observes, setup, teardown),
