@@ -254,11 +254,13 @@ int pipeline_on_events(struct pipeline *p, uint64_t now_ms)
 {
 	int ret;
 
+	bool more;
+
 	p->now_ms = now_ms;
-	ret = collector_consume(p->col);
+	ret = collector_consume(p->col, &more);
 	if (ret < 0)
 		return ret;
-	return ret >= COLLECTOR_DRAIN_BUDGET;
+	return more;
 }
 
 uint32_t pipeline_tick_ms(const struct pipeline *p)
@@ -274,7 +276,7 @@ int pipeline_tick(struct pipeline *p, uint64_t now_ms)
 	p->cnt.intervals++;
 	/* records that arrived since the last wake-up count for this pass */
 	if (pipeline_event_fd(p) >= 0)
-		collector_consume(p->col);
+		collector_consume(p->col, NULL);
 
 	if (!p->scanned_ms || now_ms - p->scanned_ms >= SCOPE_RESCAN_MS) {
 		ret = pipeline_scan_processes(p);

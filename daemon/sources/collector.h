@@ -44,17 +44,20 @@ void collector_close(struct collector *c);
 /* Ring buffer epoll fd to watch for readability, or -1 with no BPF source. */
 int collector_ring_fd(const struct collector *c);
 /*
- * Records handed over per collector_consume() at most: under a flood the
- * main loop must get back to its timers and clients (about 1 ms of work);
- * the rest stays in the ring buffer, whose fd stays readable.
+ * What one collector_consume() hands over at most: under a flood the main
+ * loop must get back to its timers, its clients and the watchdog.  4096
+ * records are a few ms of work; the time bound also ends a drain that a
+ * busy machine stretched (the process was preempted in it).  The rest
+ * stays in the ring buffer, whose fd stays readable.
  */
 #define COLLECTOR_DRAIN_BUDGET	4096
+#define COLLECTOR_DRAIN_MAX_US	5000
 /*
- * Drain the ring buffer, calling fn per record, at most
- * COLLECTOR_DRAIN_BUDGET of them.  Returns the records or -errno; a return
- * of COLLECTOR_DRAIN_BUDGET means more may be waiting.
+ * Drain the ring buffer, calling fn per record, within those bounds.
+ * Returns the records or -errno; *@more (may be NULL) is set when the
+ * drain stopped at a bound, with records perhaps still waiting.
  */
-int collector_consume(struct collector *c);
+int collector_consume(struct collector *c, bool *more);
 
 /*
  * Whether a reload from @old to @new changes which sources may run or the

@@ -101,7 +101,7 @@
 	  "loop_drain_max_microseconds", gauge,				\
 	  "Longest drain of the sources' records in one wake-up.")	\
 	X(loop, drains_cut, "drains_cut", "loop_drains_cut_total", counter, \
-	  "Drains that stopped at the per-wake-up record budget.")
+	  "Drains that stopped at their record or time bound.")
 
 /*
  * Per-page move_pages() outcomes we count by name; the rest go to other.

@@ -232,8 +232,10 @@ int collector_ring_fd(const struct collector *c)
 	return -1;
 }
 
-int collector_consume(struct collector *c)
+int collector_consume(struct collector *c, bool *more)
 {
+	if (more)
+		*more = false;
 	size_t n = W->nr_pending;
 
 	/* exactly what the ring buffer callback would hand over */
