@@ -93,10 +93,15 @@ start_tierd() {
 	echo "FW-TIERD-STARTED pid=$TIERD_PID"
 }
 
+# The workload writes to the console too (through tee): the JSON goes out
+# in one write(), which the tty never interleaves, and the host sorts the
+# workload's lines out of a stats block.
 stats() {	# stats TAG
+	tierctl --socket $SOCK stats --json > /tmp/stats.json
+	rc=$?
 	echo "FW-STATS-BEGIN tag=$1 up_ms=$(up_ms)"
-	tierctl --socket $SOCK stats --json
-	echo "FW-STATS-END rc=$?"
+	cat /tmp/stats.json
+	echo "FW-STATS-END rc=$rc"
 }
 
 stop_tierd() {

@@ -86,15 +86,17 @@ kv() { sed -n "s/.*[ ]$2=\([^ ]*\).*/\1/p" <<<" $1" | head -n 1; }
 yes() { if "$@"; then echo 1; else echo 0; fi; }
 
 # Split the console: one file per scenario, one JSON file per stats block
-# and an index "N TAG UP_MS" of them.
+# and an index "N TAG UP_MS" of them.  The workload's lines may land inside
+# a stats block (two writers on one console): FW- lines always go to the
+# scenario.
 split_console() {
 	awk -v d="$work" '
 		/^FW-SCENARIO-BEGIN/ { s = $2; sub("name=", "", s); f = d "/sc." s; n = 0 }
-		s && !j { print > f }
+		s && (!j || /^FW-/) { print > f }
 		/^FW-STATS-BEGIN/ { t = $2; sub("tag=", "", t); u = $3; sub("up_ms=", "", u)
 			n++; j = d "/" s ".stats." n ".json"; print n, t, u > (d "/" s ".index"); next }
 		/^FW-STATS-END/ { j = ""; next }
-		j { print > j }
+		j && !/^FW-/ { print > j }
 		/^FW-SCENARIO-END/ { s = "" }' "$C"
 }
 
