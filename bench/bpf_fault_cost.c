@@ -79,6 +79,7 @@ static int measure_attached(struct collector *c, char *buf, double secs,
 	/* a pid no process has: the largest the kernel can ever hand out */
 	pid_t self = getpid(), nobody = 4194303;
 	uint64_t cnt, ns;
+	bool more;
 	int ret;
 
 	ret = collector_set_tracked(c, tracked ? &self : &nobody, 1, true);
@@ -87,7 +88,9 @@ static int measure_attached(struct collector *c, char *buf, double secs,
 	collector_read_stats(c, before);
 	*records = 0;
 	ph->faults_per_s = fault_loop(buf, secs);
-	collector_consume(c);
+	/* every record: a drain stops at its bounds, so drain until empty */
+	while (collector_consume(c, &more) >= 0 && more)
+		;
 	collector_read_stats(c, after);
 	cnt = after[TIERD_SRC_SOFT_DIRTY].prog_run_cnt -
 	      before[TIERD_SRC_SOFT_DIRTY].prog_run_cnt;

@@ -30,6 +30,7 @@
 #include "lib/log.h"
 #include "lib/strbuf.h"
 #include "pipeline/pipeline.h"
+#include "stats/loop_stats.h"
 
 /* sd-event's default timer slack is 250 ms, longer than a short tick. */
 #define TIERD_TICK_ACCURACY_USEC 1000
@@ -54,7 +55,18 @@ struct tierd_ctx {
 	uint64_t start_ms;
 	uint64_t reloads;
 	uint64_t reload_failures;
+	/* the "loop" group: how late ticks ran, how long drains took */
+	struct tierd_stats loop;
 };
+
+/* Now, not the loop iteration's cached time: for how long work took. */
+static uint64_t clock_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000ULL + ts.tv_nsec / 1000;
+}
 
 static uint64_t now_ms(struct tierd_ctx *ctx)
 {
@@ -104,11 +116,13 @@ static int on_pipe_events(sd_event_source *s, int fd, uint32_t revents,
 			  void *userdata)
 {
 	struct tierd_ctx *ctx = userdata;
+	uint64_t start = clock_us();
 	int r;
 
 	r = pipeline_on_events(ctx->pipe, now_ms(ctx));
 	if (r < 0)
 		log_warn("draining pipeline events: %s", strerror(-r));
+	loop_stats_drain(&ctx->loop, start, clock_us(), r > 0);
 	return 0;
 }
 
@@ -138,11 +152,14 @@ static int sync_pipe_fd(struct tierd_ctx *ctx)
 static int on_tick(sd_event_source *s, uint64_t usec, void *userdata)
 {
 	struct tierd_ctx *ctx = userdata;
+	uint64_t start = clock_us();
 	int r;
 
 	r = pipeline_tick(ctx->pipe, now_ms(ctx));
 	if (r < 0)
 		log_warn("pipeline tick: %s", strerror(-r));
+	/* @usec is when the timer was due, on the same clock */
+	loop_stats_tick(&ctx->loop, usec, start, clock_us());
 	r = sd_event_source_set_time_relative(s,
 				pipeline_tick_ms(ctx->pipe) * 1000ULL);
 	if (r >= 0)
@@ -225,6 +242,7 @@ static void ops_fill_stats(void *userdata, struct tierd_stats *st)
 	st->paused = pipeline_paused(ctx->pipe);
 	st->reloads = ctx->reloads;
 	st->reload_failures = ctx->reload_failures;
+	loop_stats_copy(st, &ctx->loop);
 }
 
 static void ops_summary(void *userdata, char *buf, size_t len)

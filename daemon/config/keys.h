@@ -68,6 +68,8 @@
 	KEY(promotion, cooldown_ms, U32, cooldown_ms, 0, 86400000, "10000") \
 	/* cooldown multiplier per ping-pong */				\
 	KEY(promotion, pingpong_backoff, U32, pingpong_backoff, 1, 64, "2") \
+	/* after a failed move, doubling per failure in a row */	\
+	KEY(promotion, failure_cooldown_ms, U32, failure_cooldown_ms, 0, 86400000, "1000") \
 	/* promote even while another mover is active, and own it */	\
 	KEY(promotion, take_over, BOOL, take_over, 0, 0, "no")		\
 									\

@@ -43,7 +43,7 @@ struct hot_entry {
 	uint32_t tgid;
 	uint16_t pingpongs;
 	uint8_t state;			/* enum hot_state */
-	uint8_t pad;
+	uint8_t failures;		/* failed moves in a row, saturating */
 };
 
 struct hot_slot {
@@ -635,13 +635,59 @@ static void start_cooldown(struct hotness_table *t, uint32_t tgid,
 void hotness_mark_promoted(struct hotness_table *t, uint32_t tgid,
 			   uint64_t addr, uint64_t now_ms)
 {
+	struct hot_entry *e = lookup(t, tgid, addr);
+
+	if (e)
+		e->failures = 0;
 	start_cooldown(t, tgid, addr, now_ms, HOT_PROMOTED);
+}
+
+/* base * 2^(failures - 1), saturating at the ceiling */
+static uint64_t failure_wait(const struct hotness_table *t,
+			     const struct hot_entry *e)
+{
+	uint64_t ceil = HOTNESS_COOLDOWN_MAX_MS;
+	uint64_t wait = t->p.failure_cooldown_ms;
+
+	if (wait >= ceil)
+		return wait;
+	for (unsigned int i = 1; i < e->failures && wait < ceil; i++)
+		wait *= 2;
+	return wait < ceil ? wait : ceil;
+}
+
+void hotness_mark_failed(struct hotness_table *t, uint32_t tgid,
+			 uint64_t addr, uint64_t now_ms)
+{
+	struct hot_entry *e = lookup(t, tgid, addr);
+
+	note_time(t, now_ms);
+	if (!e)
+		return;
+	if (e->failures < UINT8_MAX)
+		e->failures++;
+	e->cooldown_until = now_ms + failure_wait(t, e);
+}
+
+unsigned int hotness_failures(struct hotness_table *t, uint32_t tgid,
+			      uint64_t addr)
+{
+	struct hot_entry *e = lookup(t, tgid, addr);
+
+	return e ? e->failures : 0;
 }
 
 void hotness_mark_on_fast(struct hotness_table *t, uint32_t tgid,
 			  uint64_t addr, uint64_t now_ms)
 {
-	start_cooldown(t, tgid, addr, now_ms, HOT_ON_FAST);
+	struct hot_entry *e = lookup(t, tgid, addr);
+
+	/*
+	 * Still where we put it: it stays PROMOTED, so that a demotion
+	 * after this re-check is a ping-pong too.
+	 */
+	start_cooldown(t, tgid, addr, now_ms,
+		       e && e->state == HOT_PROMOTED ? HOT_PROMOTED : HOT_ON_FAST);
 }
 
 bool hotness_mark_on_slow(struct hotness_table *t, uint32_t tgid,

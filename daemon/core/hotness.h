@@ -5,7 +5,10 @@
  * Keyed by (tgid, granule-aligned address).  Scores decay exponentially per
  * window (lazily, on touch and on scan), folios in cooldown after a promotion
  * are not candidates, and a promoted folio that shows up on the slow tier
- * again counts as a ping-pong and lengthens its next cooldown.  Memory is
+ * again counts as a ping-pong and lengthens its next cooldown.  A folio
+ * the kernel would not move for a reason that may pass (busy, pinned, no
+ * memory on the target) waits too, twice as long after each failure in a
+ * row, so it is not asked for again every pass.  Memory is
  * bounded by a cap; inserting into a full table evicts the coldest entry.
  */
 #ifndef TIERD_HOTNESS_H
@@ -27,6 +30,7 @@ struct hotness_params {
 	double decay;			/* score factor per window, (0,1) */
 	uint32_t cooldown_ms;		/* after a promotion */
 	uint32_t pingpong_backoff;	/* cooldown *= backoff^pingpongs */
+	uint32_t failure_cooldown_ms;	/* after a failed move, doubling */
 };
 
 struct hot_candidate {
@@ -103,7 +107,10 @@ size_t hotness_candidates(struct hotness_table *t, uint64_t now_ms,
 /* The migrator moved it: PROMOTED, cooldown starts at @now_ms. */
 void hotness_mark_promoted(struct hotness_table *t, uint32_t tgid,
 			   uint64_t addr, uint64_t now_ms);
-/* Found already on the fast node: ON_FAST, cooldown starts at @now_ms. */
+/*
+ * Found on the fast node: cooldown starts at @now_ms; ON_FAST, unless we
+ * promoted it (it stays PROMOTED: a later demotion is a ping-pong).
+ */
 void hotness_mark_on_fast(struct hotness_table *t, uint32_t tgid,
 			  uint64_t addr, uint64_t now_ms);
 /*
@@ -112,6 +119,16 @@ void hotness_mark_on_fast(struct hotness_table *t, uint32_t tgid,
  */
 bool hotness_mark_on_slow(struct hotness_table *t, uint32_t tgid,
 			  uint64_t addr, uint64_t now_ms);
+/*
+ * The kernel did not move it, for a reason that may pass: not a candidate
+ * for failure_cooldown_ms * 2^(failures in a row - 1), at most
+ * HOTNESS_COOLDOWN_MAX_MS.  A promotion ends the run.
+ */
+void hotness_mark_failed(struct hotness_table *t, uint32_t tgid,
+			 uint64_t addr, uint64_t now_ms);
+/* Failures in a row of one entry, 0 if absent (for tests and tierctl). */
+unsigned int hotness_failures(struct hotness_table *t, uint32_t tgid,
+			      uint64_t addr);
 /* Could not be moved for good (ENOENT, EFAULT, EACCES): drop the entry. */
 void hotness_forget(struct hotness_table *t, uint32_t tgid, uint64_t addr);
 /* The process exited. */

@@ -3,8 +3,9 @@
  * Settling a promotion batch.  A candidate (one granule) is in one of
  * these states after its batch:
  *  - some pages queued and moved: promoted, cooldown starts;
- *  - some pages queued, none moved: a retry next pass unless the error is
- *    permanent (ENOENT, EFAULT, EACCES), then it leaves the table;
+ *  - some pages queued, none moved: it leaves the table if the error is
+ *    permanent (ENOENT, EFAULT, EACCES, ESRCH), else it is tried again
+ *    after a failure cooldown that doubles with each failure in a row;
  *  - nothing queued because its target is full: stays a candidate;
  *  - nothing on a slow node but pages on a fast one: already there;
  *  - nothing mapped: it leaves the table.
@@ -20,6 +21,7 @@ enum tierd_move_status settle_status_of(int err)
 	switch (err) {
 	case -ENOENT: return TIERD_MOVE_ENOENT;
 	case -EBUSY: return TIERD_MOVE_EBUSY;
+	case -EAGAIN: return TIERD_MOVE_EAGAIN;
 	case -EFAULT: return TIERD_MOVE_EFAULT;
 	case -EACCES: return TIERD_MOVE_EACCES;
 	case -ENOMEM: return TIERD_MOVE_ENOMEM;
@@ -32,7 +34,8 @@ enum tierd_move_status settle_status_of(int err)
 /* Errors that retrying will not fix: the folio leaves the table. */
 static bool permanent_failure(int err)
 {
-	return err == -ENOENT || err == -EFAULT || err == -EACCES;
+	return err == -ENOENT || err == -EFAULT || err == -EACCES ||
+	       err == -ESRCH;
 }
 
 static bool in_mask(uint64_t mask, int node)
@@ -110,6 +113,8 @@ static void settle_candidate(struct settle_ctx *sc, pid_t pid, uint64_t addr,
 		hotness_mark_promoted(sc->hot, (uint32_t)pid, addr, sc->now_ms);
 	else if (permanent_failure(err))
 		hotness_forget(sc->hot, (uint32_t)pid, addr);
+	else
+		hotness_mark_failed(sc->hot, (uint32_t)pid, addr, sc->now_ms);
 	token_bucket_refund(sc->bucket,
 			    sc->granule - (uint64_t)moved * SETTLE_PAGE);
 }
@@ -149,17 +154,69 @@ uint64_t settle_moves(struct settle_ctx *sc, pid_t pid, const uint64_t *addrs,
 	return total;
 }
 
+/*
+ * No status, or -EBUSY: the kernel could not isolate the page, which is
+ * also what it says of the second page of a huge page whose folio it
+ * already isolated through the first, and then moves with it.
+ */
+static bool unsure(int status)
+{
+	return status == SETTLE_NO_STATUS || status == -EBUSY;
+}
+
+size_t settle_unreported(const uint64_t *move, const int *status,
+			 size_t nr_move, uint64_t *addrs)
+{
+	size_t n = 0;
+
+	for (size_t k = 0; k < nr_move; k++)
+		if (unsure(status[k]))
+			addrs[n++] = move[k];
+	return n;
+}
+
+void settle_fill_unreported(int *status, const int *dst, size_t nr_move,
+			    const int *where, int query_err, int call_ret)
+{
+	/* the kernel names no reason for the pages it counted as not moved */
+	int failed = call_ret < 0 ? call_ret : -EAGAIN;
+	size_t n = 0;
+
+	for (size_t k = 0; k < nr_move; k++) {
+		int w;
+
+		if (!unsure(status[k]))
+			continue;
+		w = query_err ? query_err : where[n++];
+		if (w == dst[k])
+			status[k] = w;		/* moved, just not reported */
+		else if (status[k] == -EBUSY)
+			continue;		/* the kernel's reason stands */
+		else if (w < 0)
+			status[k] = w;		/* gone meanwhile: the query says why */
+		else
+			status[k] = failed;
+	}
+}
+
 void settle_call_failed(struct settle_ctx *sc, pid_t pid,
 			const uint64_t *addrs, const int *idx, uint32_t nr,
 			uint64_t nr_pages, int err)
 {
 	sc->cnt->move_status[settle_status_of(err)] += nr_pages;
 	token_bucket_refund(sc->bucket, nr * sc->granule);
-	if (err == -ESRCH) {
+	/* EINVAL for a whole call: the process has no memory any more */
+	if (err == -ESRCH || err == -EINVAL) {
 		hotness_forget_tgid(sc->hot, (uint32_t)pid);
 		return;
 	}
-	for (uint32_t i = 0; i < nr; i++)
-		hotness_forget(sc->hot, (uint32_t)pid,
-			       addrs[idx ? (uint32_t)idx[i] : i]);
+	for (uint32_t i = 0; i < nr; i++) {
+		uint64_t addr = addrs[idx ? (uint32_t)idx[i] : i];
+
+		if (permanent_failure(err) || err == -EPERM)
+			hotness_forget(sc->hot, (uint32_t)pid, addr);
+		else
+			hotness_mark_failed(sc->hot, (uint32_t)pid, addr,
+					    sc->now_ms);
+	}
 }

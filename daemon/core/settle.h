@@ -18,8 +18,17 @@
 #include "core/policy.h"
 #include "stats/stats.h"
 
+#include <limits.h>
+
 #define SETTLE_PAGE	4096ULL
 #define SETTLE_MAX_NODES 64
+/*
+ * What a move's status array holds before the call: move_pages() leaves
+ * it untouched for pages it gives no status (when a migration fails it
+ * returns how many pages were not moved, or -ENOMEM, and skips the
+ * statuses of the chunk, some of whose pages may have moved).
+ */
+#define SETTLE_NO_STATUS INT_MIN
 
 /* What one pass settles against. */
 struct settle_ctx {
@@ -58,10 +67,32 @@ uint64_t settle_moves(struct settle_ctx *sc, pid_t pid, const uint64_t *addrs,
 		      const int *dst, const int *status);
 
 /*
+ * The pages of a move whose @status is still SETTLE_NO_STATUS, or -EBUSY
+ * (which the kernel also reports for the other pages of a huge page it
+ * moves through its first): their addresses, in order, into @addrs (room
+ * for @nr_move).  Returns how many.
+ */
+size_t settle_unreported(const uint64_t *move, const int *status,
+			 size_t nr_move, uint64_t *addrs);
+
+/*
+ * Give those pages a status from a location query made after the move:
+ * @where[i] for the i-th of them, or @query_err for all when the query
+ * failed.  A page on its target moved; one elsewhere keeps its -EBUSY, or
+ * failed with the move's error (@call_ret < 0) or -EAGAIN (@call_ret > 0:
+ * not migrated, no reason given); a page the query cannot find gets the
+ * query's error.
+ */
+void settle_fill_unreported(int *status, const int *dst, size_t nr_move,
+			    const int *where, int query_err, int call_ret);
+
+/*
  * A whole query or move call failed with @err, so nothing in it moved:
  * @nr_pages pages of @nr candidates, those at the indices @idx, or the
- * first @nr when @idx is NULL.  They get their tokens back and leave the
- * table (the whole process, for -ESRCH).
+ * first @nr when @idx is NULL.  They get their tokens back; they leave the
+ * table (the whole process for -ESRCH and -EINVAL, which is what the
+ * kernel says of a process that exited and has no memory left) if the
+ * error is permanent or -EPERM, else they wait out a failure cooldown.
  */
 void settle_call_failed(struct settle_ctx *sc, pid_t pid,
 			const uint64_t *addrs, const int *idx, uint32_t nr,

@@ -74,7 +74,7 @@ struct pipeline {
 	struct hot_candidate *cand;
 	size_t cap_cand;
 	uint64_t *pages, *move;
-	int *where, *status, *owner, *target;
+	int *where, *status, *owner, *target, *again;
 	size_t cap_pages;
 	/* bytes each fast node can still take this pass above min_free */
 	uint64_t room[TIERD_MAX_NODES];

@@ -36,6 +36,7 @@ static struct hotness_params hotness_params_of(const struct tierd_config *cfg)
 		.decay = cfg->decay,
 		.cooldown_ms = cfg->cooldown_ms,
 		.pingpong_backoff = cfg->pingpong_backoff,
+		.failure_cooldown_ms = cfg->failure_cooldown_ms,
 	};
 }
 
@@ -258,6 +259,7 @@ void pipeline_destroy(struct pipeline *p)
 	free(p->status);
 	free(p->owner);
 	free(p->target);
+	free(p->again);
 	free(p);
 }
 
@@ -270,9 +272,13 @@ int pipeline_on_events(struct pipeline *p, uint64_t now_ms)
 {
 	int ret;
 
+	bool more;
+
 	p->now_ms = now_ms;
-	ret = collector_consume(p->col);
-	return ret < 0 ? ret : 0;
+	ret = collector_consume(p->col, &more);
+	if (ret < 0)
+		return ret;
+	return more;
 }
 
 uint32_t pipeline_tick_ms(const struct pipeline *p)
@@ -288,7 +294,7 @@ int pipeline_tick(struct pipeline *p, uint64_t now_ms)
 	p->cnt.intervals++;
 	/* records that arrived since the last wake-up count for this pass */
 	if (pipeline_event_fd(p) >= 0)
-		collector_consume(p->col);
+		collector_consume(p->col, NULL);
 
 	if (!p->scanned_ms || now_ms - p->scanned_ms >= SCOPE_RESCAN_MS) {
 		ret = pipeline_scan_processes(p);

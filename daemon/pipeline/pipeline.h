@@ -29,7 +29,11 @@ void pipeline_destroy(struct pipeline *p);
 
 /* fd to watch for readability (the BPF ring buffer), or -1. */
 int pipeline_event_fd(const struct pipeline *p);
-/* The fd is readable: drain it.  Returns 0 or -errno. */
+/*
+ * The fd is readable: drain it, a bounded amount.  Returns 0 when it is
+ * drained, 1 when the budget ran out first (the fd stays readable), or
+ * -errno.
+ */
 int pipeline_on_events(struct pipeline *p, uint64_t now_ms);
 
 /* How often the main loop should call pipeline_tick(). */

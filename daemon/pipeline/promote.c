@@ -37,7 +37,8 @@ static struct settle_ctx settle_ctx_of(struct pipeline *p)
 static int grow_scratch(struct pipeline *p, size_t nr_pages)
 {
 	size_t cap = p->cap_pages;
-	int **ints[] = { &p->where, &p->status, &p->owner, &p->target };
+	int **ints[] = { &p->where, &p->status, &p->owner, &p->target,
+			 &p->again };
 	void *m;
 
 	if (pipeline_grow((void **)&p->pages, &cap, nr_pages,
@@ -59,20 +60,43 @@ static int grow_scratch(struct pipeline *p, size_t nr_pages)
 	return 0;
 }
 
-/* A whole call failed: log it once per process (the settle counts it). */
+/*
+ * A whole call failed: log it once per process (the settle counts it).
+ * ESRCH and EINVAL (a process that exited, not yet reaped, has no memory)
+ * are a process leaving, not a problem.
+ */
 static void call_failed(struct pipeline *p, struct settle_ctx *sc,
 			const struct promo_batch *b, const int *idx,
 			uint32_t nr, uint64_t nr_pages, int err)
 {
 	struct tracked_proc *proc = pipeline_find_proc(p, b->pid);
 
-	if (err != -ESRCH && proc && !proc->perm_warned) {
+	if (err != -ESRCH && err != -EINVAL && proc && !proc->perm_warned) {
 		log_fields(LOG_WARNING, LOG_FIELDS(.pid = b->pid, .err = err),
 			   "move_pages for pid %d (%s) failed: %s",
 			   (int)b->pid, proc->comm, strerror(-err));
 		proc->perm_warned = true;
 	}
 	settle_call_failed(sc, b->pid, b->addrs, idx, nr, nr_pages, err);
+}
+
+/*
+ * After a move that did not report every page: ask where those pages are
+ * now, so each is counted as what really happened to it.
+ */
+static void requery_unreported(struct pipeline *p, pid_t pid, size_t nr_move,
+			       int call_ret)
+{
+	/* p->pages is free again once the moves are planned */
+	size_t n = settle_unreported(p->move, p->status, nr_move, p->pages);
+	int ret;
+
+	if (!n)
+		return;
+	p->cnt.pages_requeried += n;
+	ret = migrate_query(pid, (uint32_t)n, p->pages, p->again);
+	settle_fill_unreported(p->status, p->target, nr_move, p->again,
+			       ret < 0 ? ret : 0, call_ret);
 }
 
 /*
@@ -94,6 +118,7 @@ static int promote_batch(struct pipeline *p, struct settle_ctx *sc,
 		for (uint32_t j = 0; j < per; j++)
 			p->pages[(size_t)i * per + j] = b->addrs[i] + j * BASE_PAGE;
 
+	p->cnt.pages_queried += nr_pages;
 	ret = migrate_query(b->pid, (uint32_t)nr_pages, p->pages, p->where);
 	if (ret < 0) {
 		call_failed(p, sc, b, NULL, b->nr, nr_pages, ret);
@@ -111,9 +136,12 @@ static int promote_batch(struct pipeline *p, struct settle_ctx *sc,
 
 	p->cnt.move_calls++;
 	p->cnt.move_pages_requested += nr_move;
+	for (size_t k = 0; k < nr_move; k++)
+		p->status[k] = SETTLE_NO_STATUS;
 	ret = migrate_move(b->pid, (uint32_t)nr_move, p->move, p->target,
 			   p->status);
-	if (ret < 0) {
+	/* ENOMEM comes from a migration under way: some pages may have moved */
+	if (ret < 0 && ret != -ENOMEM) {
 		/* owners ascend: list each candidate of the call once */
 		uint32_t nr = 0;
 
@@ -123,6 +151,7 @@ static int promote_batch(struct pipeline *p, struct settle_ctx *sc,
 		call_failed(p, sc, b, p->status, nr, nr_move, ret);
 		return 0;
 	}
+	requery_unreported(p, b->pid, nr_move, ret);
 	moved = settle_moves(sc, b->pid, b->addrs, nr_move, p->owner, p->where,
 			     p->target, p->status);
 	if (proc)

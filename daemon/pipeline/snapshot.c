@@ -105,7 +105,7 @@ void pipeline_get_stats(struct pipeline *p, uint64_t now_ms,
 
 	/* the pipeline's own counters; the main loop's stay as they are */
 #define COPY_PIPELINE(group, f, json, prom, type, help)			\
-	if (strcmp(#group, "daemon"))					\
+	if (strcmp(#group, "daemon") && strcmp(#group, "loop"))	\
 		st->f = p->cnt.f;
 	TIERD_STATS_COUNTERS(COPY_PIPELINE)
 #undef COPY_PIPELINE

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -20,12 +21,18 @@
 #define FOLIOS_MAX		(1U << 20)
 #define FOLIOS_MIN		1024U
 #define RINGBUF_BYTES		(1U << 20)
+/* records between two looks at the clock during a bounded drain */
+#define DRAIN_CLOCK_EVERY	128
 
 struct bpf_obj {
 	struct tierd_bpf *skel;
 	struct ring_buffer *rb;
 	bpf_record_fn fn;
 	void *fn_ctx;
+	/* the drain in progress: records handed over, its bounds, why it stopped */
+	unsigned int drained, budget;
+	uint64_t deadline_ns;		/* 0: no time bound */
+	bool cut;
 	uint32_t granule_kb;
 	uint32_t folios_max;
 	uint64_t *tracked_next;		/* scratch: the next tracked bitmap */
@@ -124,6 +131,14 @@ struct tierd_bpf *bpf_obj_skel(struct bpf_obj *b)
 	return b->skel;
 }
 
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
 static int on_record(void *ctx, void *data, size_t size)
 {
 	struct bpf_obj *b = ctx;
@@ -134,6 +149,17 @@ static int on_record(void *ctx, void *data, size_t size)
 		return 0;
 	}
 	b->fn(b->fn_ctx, data);
+	b->drained++;
+	/*
+	 * A negative return makes libbpf store the consumer position past
+	 * this record and stop: the rest waits for the next wake-up.
+	 */
+	if ((b->budget && b->drained >= b->budget) ||
+	    (b->deadline_ns && b->drained % DRAIN_CLOCK_EVERY == 0 &&
+	     mono_ns() >= b->deadline_ns)) {
+		b->cut = true;
+		return -EAGAIN;
+	}
 	return 0;
 }
 
@@ -212,16 +238,27 @@ int bpf_obj_ring_fd(const struct bpf_obj *b)
 	return b->rb ? ring_buffer__epoll_fd(b->rb) : -1;
 }
 
-int bpf_obj_consume(struct bpf_obj *b)
+int bpf_obj_consume(struct bpf_obj *b, unsigned int budget,
+		    unsigned int max_us, bool *cut)
 {
 	int ret;
 
+	*cut = false;
 	if (!b->rb)
 		return 0;
+	b->drained = 0;
+	b->budget = budget;
+	b->deadline_ns = max_us ? mono_ns() + max_us * 1000ULL : 0;
+	b->cut = false;
 	ret = ring_buffer__consume(b->rb);
-	if (ret < 0)
+	if (ret == -EAGAIN && b->cut)
+		ret = (int)b->drained;
+	else if (ret < 0)
 		log_err("reading the BPF ring buffer failed: %s",
 			strerror(-ret));
+	*cut = b->cut;
+	b->budget = 0;
+	b->deadline_ns = 0;
 	return ret;
 }
 

@@ -50,8 +50,13 @@ void bpf_obj_prog_stats(struct bpf_program *prog, uint64_t *run_cnt,
 
 /* Ring buffer epoll fd, or -1 before bpf_obj_load(). */
 int bpf_obj_ring_fd(const struct bpf_obj *b);
-/* Drain the ring buffer.  Returns records or -errno (logged here). */
-int bpf_obj_consume(struct bpf_obj *b);
+/*
+ * Drain the ring buffer: at most @budget records and about @max_us
+ * (0: no limit for either).  Returns the records handed over, or -errno
+ * (logged here); *@cut says a bound stopped it.
+ */
+int bpf_obj_consume(struct bpf_obj *b, unsigned int budget,
+		    unsigned int max_us, bool *cut);
 
 /*
  * Apply window/threshold/granule of a reload; a granule change empties the

@@ -192,9 +192,17 @@ int collector_ring_fd(const struct collector *c)
 	return c->bpf ? bpf_obj_ring_fd(c->bpf) : -1;
 }
 
-int collector_consume(struct collector *c)
+int collector_consume(struct collector *c, bool *more)
 {
-	return c->bpf ? bpf_obj_consume(c->bpf) : 0;
+	bool cut = false;
+	int ret = 0;
+
+	if (c->bpf)
+		ret = bpf_obj_consume(c->bpf, COLLECTOR_DRAIN_BUDGET,
+				      COLLECTOR_DRAIN_MAX_US, &cut);
+	if (more)
+		*more = cut;
+	return ret;
 }
 
 bool collector_needs_reopen(const struct tierd_config *old,

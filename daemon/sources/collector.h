@@ -43,8 +43,21 @@ void collector_close(struct collector *c);
 
 /* Ring buffer epoll fd to watch for readability, or -1 with no BPF source. */
 int collector_ring_fd(const struct collector *c);
-/* Drain the ring buffer, calling fn per record.  Returns records or -errno. */
-int collector_consume(struct collector *c);
+/*
+ * What one collector_consume() hands over at most: under a flood the main
+ * loop must get back to its timers, its clients and the watchdog.  4096
+ * records are a few ms of work; the time bound also ends a drain that a
+ * busy machine stretched (the process was preempted in it).  The rest
+ * stays in the ring buffer, whose fd stays readable.
+ */
+#define COLLECTOR_DRAIN_BUDGET	4096
+#define COLLECTOR_DRAIN_MAX_US	5000
+/*
+ * Drain the ring buffer, calling fn per record, within those bounds.
+ * Returns the records or -errno; *@more (may be NULL) is set when the
+ * drain stopped at a bound, with records perhaps still waiting.
+ */
+int collector_consume(struct collector *c, bool *more);
 
 /*
  * Whether a reload from @old to @new changes which sources may run or the

@@ -22,7 +22,8 @@
  * Counters of the daemon as a whole, by group:
  * X(group, field, JSON name, Prometheus name, Prometheus type, help).
  * Group "daemon" sits at the top level of the JSON object; the others are
- * objects of their own, in this order.
+ * objects of their own, in this order.  The main loop fills "daemon" and
+ * "loop" (stats/loop_stats.h), the pipeline the rest.
  */
 #define TIERD_STATS_COUNTERS(X)						\
 	X(daemon, reloads, "reloads", "reloads_total", counter,		\
@@ -66,15 +67,41 @@
 	  gauge, "Processes tracked by the sources.")			\
 	X(migrator, move_calls, "move_calls", "move_calls_total",	\
 	  counter, "move_pages() calls.")				\
+	X(migrator, pages_queried, "pages_queried",			\
+	  "move_pages_queried_total", counter,				\
+	  "Pages whose node was asked before a move; each gets one status " \
+	  "or counts in headroom_blocked.")				\
 	X(migrator, move_pages_requested, "pages_requested",		\
 	  "move_pages_requested_total", counter,			\
 	  "Pages passed to move_pages().")				\
+	X(migrator, pages_requeried, "pages_requeried",			\
+	  "move_pages_requeried_total", counter,			\
+	  "Pages a move left without a status, whose node was asked again.") \
 	X(migrator, promoted_pages, "promoted_pages",			\
 	  "promoted_pages_total", counter,				\
 	  "Pages promoted to the fast tier.")				\
 	X(migrator, promoted_bytes, "promoted_bytes",			\
 	  "promoted_bytes_total", counter,				\
-	  "Bytes promoted to the fast tier.")
+	  "Bytes promoted to the fast tier.")				\
+	X(loop, tick_lag_max_us, "tick_lag_max_us",			\
+	  "loop_tick_lag_max_microseconds", gauge,			\
+	  "Longest a tick started after its due time (the loop was busy).") \
+	X(loop, ticks_late_100ms, "ticks_late_100ms",			\
+	  "loop_ticks_late_100ms_total", counter,			\
+	  "Ticks that started more than 100 ms after their due time.")	\
+	X(loop, ticks_late_1s, "ticks_late_1s", "loop_ticks_late_1s_total", \
+	  counter, "Ticks that started more than 1 s after their due time.") \
+	X(loop, tick_run_max_us, "tick_run_max_us",			\
+	  "loop_tick_run_max_microseconds", gauge,			\
+	  "Longest pipeline tick.")					\
+	X(loop, tick_run_us, "tick_run_us",				\
+	  "loop_tick_run_microseconds_total", counter,			\
+	  "Time spent in pipeline ticks.")				\
+	X(loop, drain_max_us, "drain_max_us",				\
+	  "loop_drain_max_microseconds", gauge,				\
+	  "Longest drain of the sources' records in one wake-up.")	\
+	X(loop, drains_cut, "drains_cut", "loop_drains_cut_total", counter, \
+	  "Drains that stopped at their record or time bound.")
 
 /*
  * Per-page move_pages() outcomes we count by name; the rest go to other.
@@ -85,6 +112,7 @@
 	X(ALREADY, already)	/* was already on the fast node */	\
 	X(ENOENT, enoent)	/* not present / zero page */		\
 	X(EBUSY, ebusy)							\
+	X(EAGAIN, eagain)	/* not moved, no reason given: pinned, busy */ \
 	X(EFAULT, efault)						\
 	X(EACCES, eacces)						\
 	X(ENOMEM, enomem)						\

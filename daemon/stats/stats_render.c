@@ -64,7 +64,8 @@ const struct counter_desc pid_counters[] = {
 const size_t nr_pid_counters = ARRAY_SIZE(pid_counters);
 
 /* The groups of stats_counters, in the order they first appear. */
-static const char *const groups[] = { "daemon", "table", "policy", "migrator" };
+static const char *const groups[] = { "daemon", "table", "policy", "migrator",
+				       "loop" };
 
 const char *tierd_move_status_name(enum tierd_move_status st)
 {

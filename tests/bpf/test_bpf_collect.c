@@ -217,7 +217,7 @@ static void collect(void)
 	worker_start(&a, region);
 	assert_int_equal(collector_set_tracked(c, &a.pid, 1, true), 0);
 	worker_run(&a);
-	ret = collector_consume(c);
+	ret = collector_consume(c, NULL);
 	assert_int_equal(ret, (int)sink->nr);
 	after = sd_stats(c);
 
@@ -276,7 +276,7 @@ static void collect(void)
 	before = sd_stats(c);
 	sink->nr = 0;
 	worker_run(&b);
-	assert_true(collector_consume(c) >= 0);
+	assert_true(collector_consume(c, NULL) >= 0);
 	after = sd_stats(c);
 	assert_int_equal(sink->nr, 0);
 	assert_int_equal(after.records, before.records);
@@ -297,7 +297,7 @@ static void collect(void)
 	assert_int_equal(collector_set_tracked(c, &b.pid, 1, true), 0);
 	sink->nr = 0;
 	worker_run(&b);
-	assert_true(collector_consume(c) >= 0);
+	assert_true(collector_consume(c, NULL) >= 0);
 	ret = 0;
 	for (i = 0; i < sink->nr; i++) {
 		const struct tierd_event *ev = &sink->ev[i];

@@ -91,7 +91,7 @@ ctl folios --json | python3 -m json.tool >/dev/null && pass "folios --json valid
 ctl metrics > "$D/metrics"
 if grep -q '^# TYPE tierd_promoted_pages_total counter$' "$D/metrics" &&
    grep -q '^tierd_uptime_seconds [0-9.]*$' "$D/metrics" &&
-   ! grep -Ev '^(# (HELP|TYPE) tierd_[a-z_]+ .+|tierd_[a-z_]+(\{[a-z_]+="[^"]*"(,[a-z_]+="[^"]*")*\})? [0-9.]+)$' "$D/metrics"; then
+   ! grep -Ev '^(# (HELP|TYPE) tierd_[a-z0-9_]+ .+|tierd_[a-z0-9_]+(\{[a-z_]+="[^"]*"(,[a-z_]+="[^"]*")*\})? [0-9.]+)$' "$D/metrics"; then
 	pass "metrics: $(grep -vc '^#' "$D/metrics") samples, all lines well-formed"
 else
 	fail "metrics malformed"

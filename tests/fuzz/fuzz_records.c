@@ -93,8 +93,10 @@ int collector_ring_fd(const struct collector *c)
 	return 3;
 }
 
-int collector_consume(struct collector *c)
+int collector_consume(struct collector *c, bool *more)
 {
+	if (more)
+		*more = false;
 	size_t n = W->nr_queued;
 
 	W->nr_queued = 0;

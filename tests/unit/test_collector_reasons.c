@@ -50,7 +50,7 @@ static void open_idle(const struct tierd_config *cfg,
 	assert_false(collector_source_active(c, TIERD_SRC_PRIVATE_NODE));
 	assert_false(collector_source_active(c, TIERD_SRC_SOFT_DIRTY));
 	/* the idle collector still takes every call */
-	assert_int_equal(collector_consume(c), 0);
+	assert_int_equal(collector_consume(c, NULL), 0);
 	assert_int_equal(collector_set_tracked(c, &self, 1, true), 0);
 	assert_int_equal(collector_reconfigure(c, cfg), 0);
 	collector_read_stats(c, st);

@@ -22,6 +22,7 @@ static struct hotness_params params(uint32_t cap, double decay)
 		.decay = decay,
 		.cooldown_ms = 5000,
 		.pingpong_backoff = 2,
+		.failure_cooldown_ms = 1000,
 	};
 }
 
@@ -262,8 +263,67 @@ static void test_pingpong_backoff(void **state)
 	assert_int_equal(hotness_record(t, 1, 2 * PG, 1, true, now, &res), 0);
 	assert_false(res.pingpong);
 
+	/*
+	 * A PROMOTED folio a re-check finds still on fast stays PROMOTED:
+	 * demoted after that, it is a ping-pong (an application moving its
+	 * pages back with mbind would otherwise dodge the backoff)
+	 */
+	rec(t, 1, 3 * PG, 1, true, now);
+	hotness_mark_promoted(t, 1, 3 * PG, now);
+	hotness_mark_on_fast(t, 1, 3 * PG, now + 5000);
+	assert_true(hotness_mark_on_slow(t, 1, 3 * PG, now + 6000));
+
 	hotness_get_stats(t, &st);
-	assert_int_equal(st.pingpongs, 2);
+	assert_int_equal(st.pingpongs, 3);
+	hotness_destroy(t);
+}
+
+/*
+ * A failed move: not a candidate for 1000 ms, then 2000, 4000 ... after
+ * each further failure in a row, at most HOTNESS_COOLDOWN_MAX_MS; a
+ * promotion ends the run, and a base of 0 never waits.
+ */
+static void test_failure_backoff(void **state)
+{
+	struct hotness_params p = params(10, 0.99);
+	struct hotness_table *t = mk(10, 0.99);
+	struct hot_candidate c[1];
+	uint64_t now = 0, wait = 1000;
+
+	rec(t, 1, PG, 100, true, now);
+	for (unsigned int i = 1; i <= 30; i++) {
+		hotness_mark_failed(t, 1, PG, now);
+		assert_int_equal(hotness_failures(t, 1, PG), i);
+		assert_int_equal(hotness_candidates(t, now + wait - 1, 0, c, 1,
+						    NULL, NULL), 0);
+		assert_int_equal(hotness_candidates(t, now + wait, 0, c, 1,
+						    NULL, NULL), 1);
+		/* the entry survives ageing while it waits */
+		hotness_age(t, now + wait - 1, 1e300);
+		assert_int_equal(table_size(t), 1);
+		now += wait;
+		rec(t, 1, PG, 100, true, now);
+		wait = wait * 2 < HOTNESS_COOLDOWN_MAX_MS ? wait * 2 :
+							    HOTNESS_COOLDOWN_MAX_MS;
+	}
+	assert_int_equal(wait, HOTNESS_COOLDOWN_MAX_MS);
+	hotness_mark_promoted(t, 1, PG, now);
+	assert_int_equal(hotness_failures(t, 1, PG), 0);
+	/* the next failure starts from the base again */
+	now += 5000;
+	hotness_mark_failed(t, 1, PG, now);
+	assert_int_equal(hotness_candidates(t, now + 1000, 0, c, 1, NULL, NULL), 1);
+	/* an entry that is gone: nothing to mark */
+	hotness_mark_failed(t, 1, 7 * PG, now);
+	assert_int_equal(hotness_failures(t, 1, 7 * PG), 0);
+	hotness_destroy(t);
+
+	p.failure_cooldown_ms = 0;
+	assert_int_equal(hotness_create(&p, &t), 0);
+	rec(t, 1, PG, 100, true, 0);
+	hotness_mark_failed(t, 1, PG, 0);
+	hotness_mark_failed(t, 1, PG, 0);
+	assert_int_equal(hotness_candidates(t, 0, 0, c, 1, NULL, NULL), 1);
 	hotness_destroy(t);
 }
 
@@ -490,6 +550,7 @@ int main(void)
 		cmocka_unit_test(test_cooldown),
 		cmocka_unit_test(test_recheck_ranks_after_slow),
 		cmocka_unit_test(test_pingpong_backoff),
+		cmocka_unit_test(test_failure_backoff),
 		cmocka_unit_test(test_backoff_capped),
 		cmocka_unit_test(test_eviction_hot_survive),
 		cmocka_unit_test(test_eviction_prefers_decayed),

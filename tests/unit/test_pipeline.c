@@ -55,6 +55,10 @@ struct fake_page {
 	uint64_t addr;
 	int node;
 	int move_err;		/* per-page status move_pages reports */
+	bool pinned;		/* isolates, but its migration fails */
+	/* reports -EBUSY, but moves with a huge page it belongs to */
+	bool moves_with_folio;
+	unsigned int move_tries;	/* times it was passed to a move */
 };
 
 struct fake_call {
@@ -100,6 +104,8 @@ struct world {
 	/* whole-call errors, for one pid (0 = none) */
 	pid_t query_fail_pid, move_fail_pid;
 	int query_fail_err, move_fail_err;
+	/* a move runs out of target memory after this many pages (0 = never) */
+	uint32_t move_enomem_after;
 
 	struct tierd_event pending[MAX_EVENTS];
 	size_t nr_pending;
@@ -245,8 +251,10 @@ int collector_ring_fd(const struct collector *c)
 	return -1;
 }
 
-int collector_consume(struct collector *c)
+int collector_consume(struct collector *c, bool *more)
 {
+	if (more)
+		*more = false;
 	size_t n = W->nr_pending;
 
 	/* exactly what the ring buffer callback would hand over */
@@ -456,11 +464,43 @@ int migrate_query(pid_t pid, uint32_t nr, const uint64_t *addrs, int *status)
 	return 0;
 }
 
+/*
+ * Migrate one chunk [start, end) as the kernel does: every page but a
+ * pinned one moves; if any failed, the chunk's statuses are not written
+ * and the count of failures comes back.  Out of memory after
+ * move_enomem_after pages: -ENOMEM, statuses not written either.
+ */
+static int fake_migrate_chunk(pid_t pid, const uint64_t *addrs,
+			      const int *nodes, int *status, uint32_t start,
+			      uint32_t end, uint32_t *moved)
+{
+	int failed = 0;
+
+	for (uint32_t i = start; i < end; i++) {
+		struct fake_page *pg = page_of(pid, addrs[i]);
+
+		if (W->move_enomem_after && *moved >= W->move_enomem_after)
+			return -ENOMEM;
+		if (pg->pinned) {
+			failed++;
+			continue;
+		}
+		pg->node = nodes[i];
+		(*moved)++;
+	}
+	if (failed)
+		return failed;
+	for (uint32_t i = start; i < end; i++)
+		status[i] = nodes[i];
+	return 0;
+}
+
 int migrate_move(pid_t pid, uint32_t nr, const uint64_t *addrs,
 		 const int *nodes, int *status)
 {
 	struct fake_call *c;
-	int not_moved = 0;
+	uint32_t start = 0, moved = 0;
+	int ret;
 
 	log_call(true, pid, nr, addrs, nr ? nodes[0] : -1);
 	c = &W->calls[W->nr_calls - 1];
@@ -472,18 +512,30 @@ int migrate_move(pid_t pid, uint32_t nr, const uint64_t *addrs,
 			c->node = MIXED_TARGETS;
 	if (W->move_fail_pid == pid)
 		return W->move_fail_err;
+	/*
+	 * As do_pages_move(): a page that cannot be queued gets its status at
+	 * once and ends the chunk before it; a chunk that fails ends the call,
+	 * returning its failures plus the pages never looked at.
+	 */
 	for (uint32_t i = 0; i < nr; i++) {
 		struct fake_page *pg = page_of(pid, addrs[i]);
 
-		if (pg->move_err) {
+		pg->move_tries++;
+		if (pg->moves_with_folio) {
+			pg->node = nodes[i];
+			status[i] = -EBUSY;
+		} else if (pg->move_err) {
 			status[i] = pg->move_err;
-			not_moved++;
+		} else {
 			continue;
 		}
-		pg->node = nodes[i];
-		status[i] = nodes[i];
+		ret = fake_migrate_chunk(pid, addrs, nodes, status, start, i,
+					 &moved);
+		if (ret)
+			return ret < 0 ? ret : ret + (int)(nr - i - 1);
+		start = i + 1;
 	}
-	return not_moved;
+	return fake_migrate_chunk(pid, addrs, nodes, status, start, nr, &moved);
 }
 
 /* -------------------------------------------------------------- helpers */
@@ -804,8 +856,8 @@ static void test_already_on_fast_refunds_token(void **state)
 
 /*
  * Per-page statuses of one move call: -EBUSY and -ENOMEM are transient (the
- * folio stays a candidate and is retried on the next tick), -ENOENT,
- * -EFAULT and -EACCES are permanent (the folio is forgotten).
+ * folio stays a candidate and is tried again after failure_cooldown_ms),
+ * -ENOENT, -EFAULT and -EACCES are permanent (the folio is forgotten).
  */
 static void test_move_page_errors(void **state)
 {
@@ -830,12 +882,15 @@ static void test_move_page_errors(void **state)
 	deliver(p, T0);
 	assert_int_equal(pipeline_tick(p, T0 + 1), 0);
 
-	assert_int_equal(W->nr_calls, 2);
+	/* the -EBUSY page is asked about again: it may have moved with a folio */
+	assert_int_equal(W->nr_calls, 3);
 	assert_call(0, false, 101, -1, all, 6);
 	assert_call(1, true, 101, 0, all, 6);
+	assert_call(2, false, 101, -1, (uint64_t[]){ busy }, 1);
 	st = stats(p, T0 + 1);
 	assert_int_equal(st->move_calls, 1);
 	assert_int_equal(st->move_pages_requested, 6);
+	assert_int_equal(st->pages_requeried, 1);
 	assert_int_equal(st->promoted_pages, 1);
 	assert_int_equal(st->move_status[TIERD_MOVE_OK], 1);
 	assert_int_equal(st->move_status[TIERD_MOVE_EBUSY], 1);
@@ -850,17 +905,23 @@ static void test_move_page_errors(void **state)
 	assert_false(tracked(p, 101, eacces, T0 + 1));
 	assert_true(tracked(p, 101, ok, T0 + 1));
 
-	/* next tick: the two transient failures are tried again, and move */
+	/* the two transient failures wait out their failure cooldown */
 	page_of(101, busy)->move_err = 0;
 	page_of(101, nomem)->move_err = 0;
 	clear_calls();
 	assert_int_equal(pipeline_tick(p, T0 + 2), 0);
+	assert_int_equal(W->nr_calls, 0);
+	assert_int_equal(stats(p, T0 + 2)->cooldown_skipped, 3);
+	/* then they are tried again, and move */
+	assert_int_equal(pipeline_tick(p, T0 + 1 + cfg.failure_cooldown_ms), 0);
 	assert_int_equal(W->nr_calls, 2);
 	assert_call(0, false, 101, -1, (uint64_t[]){ busy, nomem }, 2);
 	assert_call(1, true, 101, 0, (uint64_t[]){ busy, nomem }, 2);
-	st = stats(p, T0 + 2);
+	st = stats(p, T0 + 1 + cfg.failure_cooldown_ms);
 	assert_int_equal(st->promoted_pages, 3);
-	assert_int_equal(st->cooldown_skipped, 1);
+	/* summed over passes: 3 at +2 ms, the promoted one now */
+	assert_int_equal(st->cooldown_skipped, 4);
+	assert_int_equal(st->pages_queried, 8);
 	pipeline_destroy(p);
 }
 
@@ -895,7 +956,9 @@ static void test_granule_2m_partial(void **state)
 
 	for (uint64_t k = 0; k < g / PAGE; k++)
 		want[k] = f + k * PAGE;
-	assert_int_equal(W->nr_calls, 2);
+	/* query, move, and the ten -EBUSY pages asked about again */
+	assert_int_equal(W->nr_calls, 3);
+	assert_call(2, false, 101, -1, want + 100, 10);
 	assert_call(0, false, 101, -1, want, 512);
 	/* pages 2..199 and 203..511 */
 	memmove(want + 200, want + 203, 309 * sizeof(*want));
@@ -951,6 +1014,194 @@ static void test_query_esrch_forgets_process(void **state)
 	assert_int_equal(pid_stats(st, 102)->folios_tracked, 1);
 	assert_int_equal(st->table_size, 1);
 	pipeline_destroy(p);
+}
+
+/*
+ * A process that exited but was not reaped has no memory: the kernel says
+ * EINVAL for the whole call.  Its folios are forgotten, without a warning.
+ */
+static void test_query_einval_forgets_process(void **state)
+{
+	struct tierd_config cfg;
+	struct tierd_stats *st;
+	struct pipeline *p;
+
+	add_proc(101, "alpha");
+	base_config(&cfg);
+	p = start(&cfg);
+	W->query_fail_pid = 101;
+	W->query_fail_err = -EINVAL;
+	inject(101, BASE_A, 9);
+	inject(101, BASE_A + PAGE, 8);
+	deliver(p, T0);
+	assert_int_equal(pipeline_tick(p, T0 + 1), 0);
+	assert_int_equal(W->nr_calls, 1);
+	st = stats(p, T0 + 1);
+	assert_int_equal(st->move_status[TIERD_MOVE_OTHER], 2);
+	assert_int_equal(st->pages_queried, 2);
+	assert_int_equal(st->table_size, 0);
+	assert_int_equal(W->warnings, 0);
+	pipeline_destroy(p);
+}
+
+/*
+ * move_pages() as the kernel runs it: a page it cannot queue (-EBUSY) gets
+ * its status at once and ends the chunk before it; when a migration in a
+ * chunk fails (a pinned page) the call returns the number not moved and
+ * writes no status for that chunk, though its other pages moved.  tierd
+ * asks where those pages are and counts each as what happened to it.
+ */
+static void test_move_unreported_requeried(void **state)
+{
+	const uint64_t a = BASE_A, busy = BASE_A + PAGE,
+		       pinned = BASE_A + 2 * PAGE, d = BASE_A + 3 * PAGE;
+	const uint64_t all[] = { a, busy, pinned, d };
+	struct tierd_config cfg;
+	struct tierd_stats *st;
+	struct pipeline *p;
+	uint64_t sum = 0;
+
+	add_proc(101, "alpha");
+	base_config(&cfg);
+	p = start(&cfg);
+	page_of(101, busy)->move_err = -EBUSY;
+	page_of(101, pinned)->pinned = true;
+	for (size_t i = 0; i < 4; i++)
+		inject(101, all[i], (uint32_t)(20 - i));
+	deliver(p, T0);
+	assert_int_equal(pipeline_tick(p, T0 + 1), 0);
+
+	/* query, move, and the query of the -EBUSY page and the two left
+	 * without a status */
+	assert_int_equal(W->nr_calls, 3);
+	assert_call(1, true, 101, 0, all, 4);
+	assert_call(2, false, 101, -1, (uint64_t[]){ busy, pinned, d }, 3);
+	assert_int_equal(page_of(101, d)->node, 0);
+	st = stats(p, T0 + 1);
+	assert_int_equal(st->pages_requeried, 3);
+	assert_int_equal(st->move_status[TIERD_MOVE_OK], 2);
+	assert_int_equal(st->move_status[TIERD_MOVE_EBUSY], 1);
+	assert_int_equal(st->move_status[TIERD_MOVE_EAGAIN], 1);
+	assert_int_equal(st->promoted_pages, 2);
+	assert_int_equal(pid_stats(st, 101)->promoted_pages, 2);
+	/* every page queried has exactly one status */
+	for (int k = 0; k < TIERD_MOVE_NR; k++)
+		sum += st->move_status[k];
+	assert_int_equal(sum, st->pages_queried);
+	assert_true(tracked(p, 101, pinned, T0 + 1));
+	pipeline_destroy(p);
+}
+
+/*
+ * A 2 MiB candidate on a huge page: the kernel isolates the folio through
+ * its first page, says -EBUSY for the second (already isolated), and moves
+ * the whole folio.  The second page is asked about again and counts as
+ * moved: all 512 are ok, none ebusy.
+ */
+static void test_thp_second_page_busy(void **state)
+{
+	const uint64_t g = 2ULL << 20, f = BASE_A;
+	struct tierd_config cfg;
+	struct tierd_stats *st;
+	struct pipeline *p;
+
+	add_proc(101, "alpha");
+	base_config(&cfg);
+	cfg.granule_kb = 2048;
+	p = start(&cfg);
+	for (uint64_t k = 0; k < g / PAGE; k++)
+		page_of(101, f + k * PAGE);
+	page_of(101, f + PAGE)->moves_with_folio = true;
+	inject(101, f, 5);
+	deliver(p, T0);
+	assert_int_equal(pipeline_tick(p, T0 + 1), 0);
+	assert_int_equal(W->nr_calls, 3);
+	assert_call(2, false, 101, -1, (uint64_t[]){ f + PAGE }, 1);
+	st = stats(p, T0 + 1);
+	assert_int_equal(st->move_status[TIERD_MOVE_OK], 512);
+	assert_int_equal(st->move_status[TIERD_MOVE_EBUSY], 0);
+	assert_int_equal(st->promoted_pages, 512);
+	pipeline_destroy(p);
+}
+
+/*
+ * The target node runs out of memory part way: move_pages() returns
+ * -ENOMEM for the call after moving some pages, with no statuses.  The
+ * pages that moved count as promoted, the others as enomem, and those
+ * wait out their failure cooldown instead of being asked for every pass.
+ */
+static void test_move_enomem_partial(void **state)
+{
+	struct tierd_config cfg;
+	struct tierd_stats *st;
+	struct pipeline *p;
+
+	add_proc(101, "alpha");
+	base_config(&cfg);
+	p = start(&cfg);
+	for (int i = 0; i < 6; i++)
+		inject(101, BASE_A + i * PAGE, (uint32_t)(20 - i));
+	deliver(p, T0);
+	W->move_enomem_after = 2;
+	assert_int_equal(pipeline_tick(p, T0 + 1), 0);
+	assert_int_equal(W->nr_calls, 3);
+	assert_int_equal(W->calls[2].nr, 6);
+	st = stats(p, T0 + 1);
+	assert_int_equal(st->promoted_pages, 2);
+	assert_int_equal(st->move_status[TIERD_MOVE_OK], 2);
+	assert_int_equal(st->move_status[TIERD_MOVE_ENOMEM], 4);
+	assert_int_equal(st->table_size, 6);
+
+	/* memory came back, but the four wait their cooldown out first */
+	W->move_enomem_after = 0;
+	clear_calls();
+	assert_int_equal(pipeline_tick(p, T0 + 500), 0);
+	assert_int_equal(W->nr_calls, 0);
+	assert_int_equal(pipeline_tick(p, T0 + 1 + cfg.failure_cooldown_ms), 0);
+	assert_int_equal(count_calls(true), 1);
+	assert_int_equal(stats(p, T0 + 1001)->promoted_pages, 6);
+	pipeline_destroy(p);
+}
+
+/*
+ * A pinned page that stays hot is not asked for every pass: 5 passes a
+ * second for 60 s try it at 0, 1, 3, 7, 15 and 31 s (the wait doubles
+ * from failure_cooldown_ms = 1000) and not again before 63 s.  With
+ * failure_cooldown_ms = 0 (no backoff) it is tried on every pass.
+ */
+static unsigned int pinned_tries(uint32_t failure_cooldown_ms)
+{
+	const uint64_t f = BASE_A;
+	struct tierd_config cfg;
+	struct pipeline *p;
+	unsigned int tries;
+
+	add_proc(101, "alpha");
+	base_config(&cfg);
+	cfg.failure_cooldown_ms = failure_cooldown_ms;
+	p = start(&cfg);
+	page_of(101, f)->pinned = true;
+	for (uint64_t t = 0; t < 60000; t += 200) {
+		/* the application keeps writing it */
+		inject(101, f, 4);
+		deliver(p, T0 + t);
+		assert_int_equal(pipeline_tick(p, T0 + t), 0);
+		clear_calls();
+	}
+	assert_int_equal(page_of(101, f)->node, 1);
+	assert_int_equal(stats(p, T0 + 60000)->move_status[TIERD_MOVE_EAGAIN],
+			 page_of(101, f)->move_tries);
+	tries = page_of(101, f)->move_tries;
+	pipeline_destroy(p);
+	W->nr_procs = 0;
+	W->nr_pages = 0;
+	return tries;
+}
+
+static void test_failure_backoff_bounded(void **state)
+{
+	assert_int_equal(pinned_tries(1000), 6);
+	assert_int_equal(pinned_tries(0), 300);
 }
 
 /* move_pages() itself says the process is gone. */
@@ -1239,6 +1490,49 @@ static void test_pingpong_backoff(void **state)
 	assert_false(W->calls[0].move);
 	assert_int_equal(stats(p, T0 + 6000)->pingpongs, 1);
 	assert_int_equal(stats(p, T0 + 6000)->move_status[TIERD_MOVE_ALREADY], 1);
+	pipeline_destroy(p);
+}
+
+/*
+ * An application that moves its pages back (mbind MPOL_MF_MOVE) after
+ * tierd's re-check found them still on node 0: still a ping-pong, so the
+ * cooldown doubles instead of the page moving back and forth at the
+ * cooldown's pace.
+ */
+static void test_pingpong_after_recheck(void **state)
+{
+	const uint64_t f = BASE_A;
+	struct tierd_config cfg;
+	struct pipeline *p;
+
+	add_proc(101, "alpha");
+	base_config(&cfg);
+	cfg.window_ms = 1000;
+	cfg.decay = 0.99;
+	cfg.cooldown_ms = 1000;
+	cfg.pingpong_backoff = 2;
+	p = start(&cfg);
+	inject(101, f, 8);
+	deliver(p, T0);
+	assert_int_equal(pipeline_tick(p, T0), 0);
+	assert_int_equal(page_of(101, f)->node, 0);
+	/* re-check after the cooldown: still on node 0 */
+	assert_int_equal(pipeline_tick(p, T0 + 1000), 0);
+	assert_int_equal(stats(p, T0 + 1000)->move_status[TIERD_MOVE_ALREADY], 1);
+	/* moved back by the application; the next re-check sees it */
+	page_of(101, f)->node = 1;
+	clear_calls();
+	assert_int_equal(pipeline_tick(p, T0 + 2000), 0);
+	assert_int_equal(count_calls(true), 1);
+	assert_int_equal(stats(p, T0 + 2000)->pingpongs, 1);
+	/* and its next cooldown is 2 s, not 1 */
+	page_of(101, f)->node = 1;
+	clear_calls();
+	assert_int_equal(pipeline_tick(p, T0 + 3999), 0);
+	assert_int_equal(W->nr_calls, 0);
+	assert_int_equal(pipeline_tick(p, T0 + 4000), 0);
+	assert_int_equal(count_calls(true), 1);
+	assert_int_equal(stats(p, T0 + 4000)->pingpongs, 2);
 	pipeline_destroy(p);
 }
 
@@ -1942,6 +2236,11 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_move_page_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_granule_2m_partial, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_query_esrch_forgets_process, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_query_einval_forgets_process, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_move_unreported_requeried, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_move_enomem_partial, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_thp_second_page_busy, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_failure_backoff_bounded, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_move_esrch_forgets_process, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_move_eperm_warns_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_move_failure_refunds_once, setup, teardown),
@@ -1950,6 +2249,7 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_headroom, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pingpong_backoff, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pingpong_after_recheck, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_recheck_ranks_after_slow, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cram_kernel_promotions, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_private_newest_observes, setup, teardown),

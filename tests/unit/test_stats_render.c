@@ -13,6 +13,7 @@
 
 #include "control/control_proto.h"	/* CTL_REPLY_MAX */
 #include "lib/json.h"
+#include "stats/loop_stats.h"
 #include "stats/stats_render.h"
 
 #include "json_check.h"
@@ -63,6 +64,8 @@ static struct tierd_stats *sample_stats(void)
 	st->tracked_pids = 2;
 	st->move_calls = 31;
 	st->move_pages_requested = 2000;
+	st->pages_queried = 2100;
+	st->pages_requeried = 7;
 	st->promoted_pages = 1234;
 	st->promoted_bytes = 1234 * 4096ULL;
 	for (i = 0; i < TIERD_MOVE_NR; i++)
@@ -143,10 +146,12 @@ static void test_stats_json(void **state)
 	assert_contains(out, "\"policy\":{\"intervals\":77,\"candidates\":12,");
 	assert_contains(out, "\"pingpongs\":6,\"tracked_pids\":2}");
 	assert_contains(out, "\"migrator\":{\"move_calls\":31,"
-			"\"pages_requested\":2000,\"promoted_pages\":1234,"
+			"\"pages_queried\":2100,\"pages_requested\":2000,"
+			"\"pages_requeried\":7,\"promoted_pages\":1234,"
 			"\"promoted_bytes\":5054464,\"status\":{\"ok\":100,"
-			"\"already\":101,\"enoent\":102,\"ebusy\":103,");
-	assert_contains(out, "\"other\":109}}");
+			"\"already\":101,\"enoent\":102,\"ebusy\":103,"
+			"\"eagain\":104,");
+	assert_contains(out, "\"other\":110}}");
 	assert_contains(out, "{\"id\":0,\"slow\":false,\"fast\":true,"
 			"\"total_bytes\":8589934592,\"free_bytes\":3221225472,"
 			"\"promoted_from_pages\":0,\"promoted_to_pages\":1234,\"memtier\":4}");
@@ -445,8 +450,9 @@ static void test_table(void **state)
 	assert_contains(out, "soft_dirty    yes          900001");
 	assert_contains(out, "\ntable      size 1000, cap 1048576, "
 			"evictions 9, bytes 64.0 KiB\n");
-	assert_contains(out, "\nmigrator   move_calls 31, pages_requested 2000, "
-			"promoted_pages 1234,\n           promoted_bytes 4.8 MiB\n");
+	assert_contains(out, "\nmigrator   move_calls 31, pages_queried 2100, "
+			"pages_requested 2000,\n           pages_requeried 7, "
+			"promoted_pages 1234, promoted_bytes 4.8 MiB\n");
 	assert_contains(out, "\npolicy     intervals 77, candidates 12, ");
 	assert_contains(out, "ebusy 103");
 	assert_contains(out, "\n0     fast       8.0 GiB      3.0 GiB ");
@@ -566,6 +572,56 @@ static void test_full_stats_fit_a_reply(void **state)
 	free(st);
 }
 
+/* The main loop's timing: worst lag and run, late ticks, cut drains. */
+static void test_loop_stats(void **state)
+{
+	struct tierd_stats *ls = calloc(1, sizeof(*ls));
+	struct tierd_stats *st = calloc(1, sizeof(*st));
+	char *buf = malloc(CTL_REPLY_MAX);
+	struct strbuf sb;
+
+	assert_non_null(ls);
+	assert_non_null(st);
+	assert_non_null(buf);
+	/* on time, 2 ms of work */
+	loop_stats_tick(ls, 1000000, 1000000, 1002000);
+	/* 150 ms late: one short-late tick */
+	loop_stats_tick(ls, 2000000, 2150000, 2151000);
+	/* 1.5 s late: both counters */
+	loop_stats_tick(ls, 3000000, 4500000, 4500500);
+	/* a start before its due time is no lag, an end before start no run */
+	loop_stats_tick(ls, 6000000, 5999000, 5998000);
+	assert_int_equal(ls->tick_lag_max_us, 1500000);
+	assert_int_equal(ls->ticks_late_100ms, 2);
+	assert_int_equal(ls->ticks_late_1s, 1);
+	assert_int_equal(ls->tick_run_max_us, 2000);
+	assert_int_equal(ls->tick_run_us, 2000 + 1000 + 500);
+
+	loop_stats_drain(ls, 100, 900, false);
+	loop_stats_drain(ls, 1000, 1300, true);
+	assert_int_equal(ls->drain_max_us, 800);
+	assert_int_equal(ls->drains_cut, 1);
+
+	/* only the loop group is copied */
+	st->promoted_pages = 7;
+	ls->promoted_pages = 99;
+	loop_stats_copy(st, ls);
+	assert_int_equal(st->promoted_pages, 7);
+	assert_int_equal(st->tick_lag_max_us, 1500000);
+	assert_int_equal(st->drains_cut, 1);
+
+	sb_init(&sb, buf, CTL_REPLY_MAX);
+	stats_render_json(st, &sb);
+	assert_true(json_valid(buf));
+	assert_non_null(strstr(buf, "\"loop\":{\"tick_lag_max_us\":1500000,"
+				    "\"ticks_late_100ms\":2,\"ticks_late_1s\":1,"
+				    "\"tick_run_max_us\":2000,\"tick_run_us\":3500,"
+				    "\"drain_max_us\":800,\"drains_cut\":1}"));
+	free(buf);
+	free(ls);
+	free(st);
+}
+
 static void test_names(void **state)
 {
 	unsigned int i, j;
@@ -597,6 +653,7 @@ int main(void)
 		cmocka_unit_test(test_table),
 		cmocka_unit_test(test_status_and_folios),
 		cmocka_unit_test(test_full_stats_fit_a_reply),
+		cmocka_unit_test(test_loop_stats),
 		cmocka_unit_test(test_names),
 	};
 
