@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <linux/kcmp.h>
 #include <poll.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -36,4 +37,15 @@ int proc_read_mem(pid_t pid, uint64_t addr, void *buf, size_t len)
 	if (n < 0)
 		return -errno;
 	return (size_t)n == len ? 0 : -EFAULT;
+}
+
+int proc_holds_file(pid_t pid, int peer_fd, int fd)
+{
+	long r = syscall(SYS_kcmp, pid, getpid(), KCMP_FILE, peer_fd, fd);
+
+	if (r == 0)
+		return 1;
+	if (r > 0 || errno == EBADF)
+		return 0;
+	return -errno;
 }

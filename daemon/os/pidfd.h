@@ -23,4 +23,11 @@ bool pidfd_exited(int pidfd);
  */
 int proc_read_mem(pid_t pid, uint64_t addr, void *buf, size_t len);
 
+/*
+ * Whether descriptor @peer_fd of @pid is the same open file as our @fd
+ * (kcmp(2) KCMP_FILE): 1 yes, 0 no (or not open), -errno when it cannot
+ * be told (-ESRCH: gone, -ENOSYS: no kcmp).
+ */
+int proc_holds_file(pid_t pid, int peer_fd, int fd);
+
 #endif /* TIERD_OS_PIDFD_H */

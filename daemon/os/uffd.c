@@ -119,6 +119,8 @@ int uffd_identify(int fd, uint64_t *features, char *what, size_t whatlen)
 	ssize_t n;
 	int f;
 
+	if (fd < 0)
+		return -EBADF;
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
 	n = readlink(path, buf, sizeof(buf) - 1);
 	if (n < 0)

@@ -71,6 +71,21 @@ void collector_arm(struct collector *c, const struct source_proc *procs,
 bool collector_source_active(const struct collector *c, enum tierd_source s);
 
 /*
+ * The nodes the pipeline treats as slow (0 when it is not tiering), for
+ * the sources that choose what to arm by where pages are.
+ */
+void collector_set_slow_nodes(struct collector *c, uint64_t slow_mask);
+
+/*
+ * A process hands over its tracking descriptor (`track`): the first
+ * active source that takes descriptors verifies and keeps it.  0 with
+ * what happens now in @msg, or -errno with the reason in @msg (nothing
+ * logged): -EOPNOTSUPP when no active source takes one.
+ */
+int collector_adopt(struct collector *c, const struct source_adopt *a,
+		    uint64_t now_ms, char *msg, size_t msglen);
+
+/*
  * Which processes the active sources want tracked: *@slow_users, those
  * holding slow-tier memory; *@whole_scope, every process in scope.
  */
