@@ -24,7 +24,13 @@
 
 #define PAGE 4096
 
-/* Register what is not known registered; keep what the maps still show. */
+/*
+ * Register what is not known registered; keep what the maps still show.
+ * A mapping seen for the first time is registered even if the process did
+ * it already (the same descriptor registering again is a no-op): only
+ * UFFDIO_REGISTER tells ours from the program's own userfaultfd (-EBUSY),
+ * whose VMAs must never be scanned.
+ */
 static int register_new(struct uffd_proc *p, const struct vma_span *v,
 			int n, struct uffd_scratch *sc,
 			struct uffd_counts *cnt)

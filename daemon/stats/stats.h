@@ -141,7 +141,7 @@ enum tierd_move_status {
 	X(descriptors_dropped, "source_descriptors_dropped_total",	\
 	  "Tracking descriptors let go (exit, exec, closed by the process).", NULL) \
 	X(vmas_registered, "source_vmas_registered_total",		\
-	  "Mappings the source registered itself on its rescans.", NULL) \
+	  "Mappings registered through the held descriptor on rescans (a first sight registers again what the process registered).", NULL) \
 	X(scans, "source_scans_total",					\
 	  "PAGEMAP_SCAN calls that collected and re-armed a range.", NULL) \
 	X(pages_reported, "source_pages_reported_total",		\
