@@ -187,11 +187,16 @@ int uffd_proc_adopt(const struct source_adopt *a, struct uffd_proc **out,
 		goto fail;
 	p->pagemap = pagemap_open(a->pid);
 	/* check 4, after everything that went by pid */
+	if (p->pagemap < 0 && p->pagemap != -ESRCH) {
+		r = p->pagemap;
+		snprintf(msg, msglen, "cannot open /proc/%d/pagemap: %s",
+			 (int)a->pid, strerror(-r));
+		goto fail;
+	}
 	if (p->pagemap < 0 || pidfd_exited(p->pidfd)) {
-		r = p->pagemap < 0 ? p->pagemap : -ESRCH;
-		snprintf(msg, msglen, "pid %d: %s", (int)a->pid,
-			 r == -ESRCH ? "exited while being verified" :
-			 strerror(-r));
+		r = -ESRCH;
+		snprintf(msg, msglen, "pid %d exited while being verified",
+			 (int)a->pid);
 		goto fail;
 	}
 	if (procfs_read_comm(a->pid, p->comm, sizeof(p->comm)) < 0)
