@@ -338,6 +338,8 @@ int pipeline_reconfigure(struct pipeline *p, const struct tierd_config *cfg,
 	}
 
 	if (new_col) {
+		/* processes that handed over descriptors stay tracked */
+		collector_carry(new_col, p->col);
 		collector_close(p->col);
 		p->col = new_col;
 	} else {

@@ -205,6 +205,14 @@ bool collector_needs_reopen(const struct tierd_config *old,
 	return old->kernel_map_folios != new->kernel_map_folios;
 }
 
+void collector_carry(struct collector *to, struct collector *from)
+{
+	for (unsigned int i = 0; i < TIERD_SRC_NR; i++)
+		if (to->src[i].active && from->src[i].active &&
+		    to->src[i].ops->carry)
+			to->src[i].ops->carry(&to->src[i], &from->src[i]);
+}
+
 int collector_reconfigure(struct collector *c, const struct tierd_config *cfg)
 {
 	struct source_env env = { .cfg = cfg, .feat = &c->feat, .bpf = c->bpf,

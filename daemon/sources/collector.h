@@ -53,6 +53,12 @@ int collector_consume(struct collector *c);
 bool collector_needs_reopen(const struct tierd_config *old,
 			    const struct tierd_config *new);
 
+/*
+ * @to replaces @from (a reload that reopened the collector): every source
+ * active in both takes over what @from's holds (sources_ops.carry).
+ */
+void collector_carry(struct collector *to, struct collector *from);
+
 /* Apply the tunables of a reload that keeps the source set.  0 or -errno. */
 int collector_reconfigure(struct collector *c, const struct tierd_config *cfg);
 

@@ -104,6 +104,12 @@ struct source_ops {
 	 */
 	int (*adopt)(struct source *s, const struct source_adopt *a,
 		     uint64_t now_ms, char *msg, size_t msglen);
+	/*
+	 * A reload opened the collector anew: take over from @old (the same
+	 * source in the collector being replaced) what must outlive it,
+	 * such as descriptors processes handed over.
+	 */
+	void (*carry)(struct source *s, struct source *old);
 	/* A reload kept the source set; apply what changed.  0 or -errno. */
 	int (*reconfigure)(struct source *s, const struct source_env *env);
 	/* Add what only the source knows (the BPF counters are filled). */

@@ -202,6 +202,26 @@ static void uffd_arm(struct source *s, const struct source_proc *procs,
 	}
 }
 
+/*
+ * A reload reopened the collector: the processes stay, with their
+ * descriptors, ranges and refresh times; their windows start afresh.
+ */
+static void uffd_carry(struct source *s, struct source *old)
+{
+	struct uffd_src *u = s->priv, *o = old->priv;
+
+	free(u->proc);
+	u->proc = o->proc;
+	u->nr = o->nr;
+	u->cap = o->cap;
+	o->proc = NULL;
+	o->nr = o->cap = 0;
+	u->accepted = o->accepted;
+	u->refused = o->refused;
+	u->dropped = o->dropped;
+	u->cnt = o->cnt;
+}
+
 static size_t held_by(const struct uffd_src *u, uid_t uid)
 {
 	size_t n = 0;
@@ -334,6 +354,7 @@ const struct source_ops uffd_source = {
 	.open = uffd_open,
 	.arm = uffd_arm,
 	.adopt = uffd_adopt,
+	.carry = uffd_carry,
 	.reconfigure = uffd_reconfigure,
 	.stats = uffd_stats,
 	.close = uffd_close,

@@ -731,6 +731,41 @@ static void test_drops_and_stale_ranges(void **state)
 	assert_int_equal(count_fds(), fds0);
 }
 
+/*
+ * A reload that opens the collector anew: the new one takes the held
+ * descriptors over, and the old one closing closes none of them.
+ */
+static void test_reload_keeps_descriptors(void **state)
+{
+	static const uint8_t two[] = { 2 };
+	struct world *w = *state;
+	struct collector *old;
+	struct child ch;
+	uint64_t want;
+	unsigned int mark;
+	int fds;
+
+	open_collector(w);
+	spawn(&ch);
+	track(w, &ch, 1000);
+	ask(&ch, OP_MAP);
+	collector_arm(w->col, NULL, 0, 2000);
+	fds = count_fds();
+	old = w->col;
+	open_collector(w);
+	collector_carry(w->col, old);
+	collector_close(old);
+	assert_int_equal(count_fds(), fds);
+	assert_int_equal(uffd_stats(w).held_total, 1);
+	assert_int_equal(uffd_stats(w).descriptors_accepted, 1);
+	touch(&ch, OP_WRITE, ANON, 1, two);
+	mark = w->nr_ev;
+	collector_arm(w->col, NULL, 0, 2100);
+	want = ch.base[ANON] + 2 * PAGE;
+	expect_records(w, mark, &ch, &want, 1);
+	reap(&ch);
+}
+
 struct killer {
 	pid_t pid;
 	unsigned int delay_us;
@@ -793,6 +828,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_drops_and_stale_ranges,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_exit_during_scan,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reload_keeps_descriptors,
 						setup, teardown),
 	};
 

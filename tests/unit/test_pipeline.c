@@ -117,6 +117,7 @@ struct world {
 
 	uint64_t slow_nodes;		/* collector_set_slow_nodes() */
 	unsigned int adopts;		/* collector_adopt() calls */
+	unsigned int carries;		/* collector_carry() calls */
 	struct source_adopt last_adopt;
 };
 
@@ -338,6 +339,11 @@ void collector_arm(struct collector *c, const struct source_proc *procs,
 		assert_non_null(fake_proc_of(procs[i].pid));
 		W->clear_soft_dirty += procs[i].slow;
 	}
+}
+
+void collector_carry(struct collector *to, struct collector *from)
+{
+	W->carries++;
 }
 
 void collector_set_slow_nodes(struct collector *c, uint64_t slow_mask)
@@ -1885,6 +1891,8 @@ static void test_reconfigure_sources_reopen(void **state)
 	assert_int_equal(W->opens, 2);
 	assert_int_equal(W->closes, 1);
 	assert_int_equal(W->reconfigures, 1);
+	/* what the old collector held passes to the new one */
+	assert_int_equal(W->carries, 1);
 
 	/* the new collector delivers to the same pipeline */
 	inject(101, BASE_A + PAGE, 9);
