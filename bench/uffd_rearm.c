@@ -17,6 +17,12 @@
  *   scan_slow    one PAGEMAP_SCAN with PM_SCAN_WP_MATCHING over the slow
  *                tenth of a WP-async registered child (the uffd source):
  *                collects the written pages and write-protects them again
+ *   scan_frag    the same share, but fragmented: every tenth page is its
+ *                own one-page range (what promoting a spread-out hot set
+ *                leaves), one PAGEMAP_SCAN per range
+ *   span_frag    the same fragmented share the way the uffd source scans
+ *                it: one PAGEMAP_SCAN of the span without re-arming, then
+ *                UFFDIO_WRITEPROTECT of the hits (sources/uffd_scan.c)
  *   scan_all     the same over the whole region, to show the cost follows
  *                the scanned range
  *
@@ -39,11 +45,13 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "os/pagemap.h"
+#include "os/pidfd.h"
 #include "os/uffd.h"
 #include "os/uffd_uapi.h"
 
@@ -51,9 +59,11 @@
 #define MAX_SIZES	8
 #define MAX_INTERVALS	64
 
-enum method { CLEAR_REFS, SCAN_SLOW, SCAN_ALL, NONE, NR_METHODS };
+enum method { CLEAR_REFS, SCAN_SLOW, SCAN_FRAG, SPAN_FRAG, SCAN_ALL, NONE,
+	      NR_METHODS };
 static const char *const method_name[] = {
-	"clear_refs", "scan_slow", "scan_all", "none",
+	"clear_refs", "scan_slow", "scan_frag", "span_frag", "scan_all",
+	"none",
 };
 
 /* what the child reports for one phase */
@@ -121,7 +131,7 @@ static void child(uint64_t pages, int slow_node, bool uffd, int cmd, int rep)
 	struct phase ph;
 	bool via_dev;
 	char *base, c;
-	int fd;
+	int fd = -1;
 
 	base = mmap(NULL, pages * PAGE, PROT_READ | PROT_WRITE,
 		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -142,7 +152,8 @@ static void child(uint64_t pages, int slow_node, bool uffd, int cmd, int rep)
 				  UFFDIO_REGISTER_MODE_WP) < 0)
 			_exit(5);
 	}
-	if (write(rep, &base, sizeof(base)) != sizeof(base))
+	if (write(rep, &base, sizeof(base)) != sizeof(base) ||
+	    write(rep, &fd, sizeof(fd)) != sizeof(fd))
 		_exit(6);
 	while (read(cmd, &c, 1) == 1) {
 		if (c == 'w')
@@ -167,10 +178,11 @@ struct result {
 };
 
 static int rearm(enum method m, pid_t pid, int clear_fd, int pm_fd,
-		 uint64_t base, uint64_t pages, struct page_region *vec,
-		 size_t vec_len, uint64_t *reported)
+		 int uffd, bool first, uint64_t base, uint64_t pages,
+		 struct page_region *vec, size_t vec_len, uint64_t *reported)
 {
 	uint64_t end = base + (m == SCAN_SLOW ? pages / 10 : pages) * PAGE;
+	uint64_t walk;
 	struct pagemap_scan_req req = {
 		.start = base, .end = end,
 		.flags = PM_SCAN_WP_MATCHING | PM_SCAN_CHECK_WPASYNC,
@@ -184,6 +196,38 @@ static int rearm(enum method m, pid_t pid, int clear_fd, int pm_fd,
 	switch (m) {
 	case CLEAR_REFS:
 		return pwrite(clear_fd, "4", 1, 0) == 1 ? 0 : -errno;
+	case SPAN_FRAG:
+		if (first)
+			goto per_range;
+		req.flags = 0;
+		do {
+			n = pagemap_scan(pm_fd, &req, vec, vec_len, &walk_end);
+			if (n < 0)
+				return n;
+			/* the hits: slow pages (5, 15, ...) among the regions */
+			for (int i = 0; i < n; i++)
+				for (uint64_t a = vec[i].start; a < vec[i].end;
+				     a += PAGE)
+					if ((a - base) / PAGE % 10 == 5) {
+						(*reported)++;
+						uffd_writeprotect(uffd, a, PAGE,
+								  true);
+					}
+			req.start = walk_end;
+		} while ((size_t)n == vec_len && walk_end < end);
+		return 0;
+	case SCAN_FRAG:
+per_range:
+		/* pages 5, 15, 25, ...: never one the child writes */
+		for (uint64_t p = 5; p < pages; p += 10) {
+			req.start = base + p * PAGE;
+			req.end = req.start + PAGE;
+			n = pagemap_scan(pm_fd, &req, vec, vec_len, &walk);
+			if (n < 0)
+				return n;
+			*reported += (uint64_t)n;
+		}
+		return 0;
 	case SCAN_SLOW:
 	case SCAN_ALL:
 		do {
@@ -206,9 +250,10 @@ static int run(enum method m, uint64_t size_mb, unsigned int intervals,
 	uint64_t pages = size_mb * (1048576 / PAGE), base, reported = 0;
 	uint64_t rearm_ns[MAX_INTERVALS], page_ns[MAX_INTERVALS];
 	uint64_t faults[MAX_INTERVALS];
-	size_t vec_len = pages / 50 + 16;
+	size_t vec_len = 1024;	/* the uffd source's buffer */
 	struct page_region *vec = calloc(vec_len, sizeof(*vec));
-	int cmd[2], rep[2], clear_fd = -1, pm_fd = -1, r = 0;
+	int cmd[2], rep[2], clear_fd = -1, pm_fd = -1, uffd = -1, r = 0;
+	int child_uffd, pidfd;
 	struct phase ph;
 	char path[64];
 	char *b;
@@ -222,16 +267,26 @@ static int run(enum method m, uint64_t size_mb, unsigned int intervals,
 	if (!pid) {
 		close(cmd[1]);
 		close(rep[0]);
-		child(pages, slow_node, m == SCAN_SLOW || m == SCAN_ALL,
-		      cmd[0], rep[1]);
+		child(pages, slow_node, m == SCAN_SLOW || m == SCAN_FRAG ||
+		      m == SPAN_FRAG || m == SCAN_ALL, cmd[0], rep[1]);
 	}
 	close(cmd[0]);
 	close(rep[1]);
-	if (read(rep[0], &b, sizeof(b)) != sizeof(b)) {
+	if (read(rep[0], &b, sizeof(b)) != sizeof(b) ||
+	    read(rep[0], &child_uffd, sizeof(child_uffd)) !=
+	    sizeof(child_uffd)) {
 		r = -EIO;
 		goto out;
 	}
 	base = (uintptr_t)b;
+	/* the child's descriptor, as tierd holds it (span_frag re-arms hits) */
+	if (child_uffd >= 0) {
+		pidfd = pidfd_of(pid);
+		uffd = pidfd < 0 ? -1 : (int)syscall(SYS_pidfd_getfd, pidfd,
+						     child_uffd, 0);
+		if (pidfd >= 0)
+			close(pidfd);
+	}
 	snprintf(path, sizeof(path), "/proc/%d/clear_refs", (int)pid);
 	clear_fd = open(path, O_WRONLY | O_CLOEXEC);
 	pm_fd = pagemap_open(pid);
@@ -240,8 +295,8 @@ static int run(enum method m, uint64_t size_mb, unsigned int intervals,
 		goto out;
 	}
 	/* the first re-arm arms; what it reports is the populating */
-	r = rearm(m, pid, clear_fd, pm_fd, base, pages, vec, vec_len,
-		  &reported);
+	r = rearm(m, pid, clear_fd, pm_fd, uffd, true, base, pages, vec,
+		  vec_len, &reported);
 	for (unsigned int i = 0; !r && i < intervals; i++) {
 		uint64_t t0;
 
@@ -254,8 +309,8 @@ static int run(enum method m, uint64_t size_mb, unsigned int intervals,
 		faults[i] = (uint64_t)ph.minflt;
 		res->written = ph.pages;
 		t0 = now_ns();
-		r = rearm(m, pid, clear_fd, pm_fd, base, pages, vec, vec_len,
-			  &reported);
+		r = rearm(m, pid, clear_fd, pm_fd, uffd, false, base, pages,
+			  vec, vec_len, &reported);
 		rearm_ns[i] = now_ns() - t0;
 	}
 	if (!r && (write(cmd[1], "d", 1) != 1 ||
@@ -265,8 +320,8 @@ static int run(enum method m, uint64_t size_mb, unsigned int intervals,
 		res->rearm_ns = median(rearm_ns, intervals);
 		res->page_ns = median(page_ns, intervals);
 		res->faults = (long)median(faults, intervals);
-		res->range_pages = m == SCAN_SLOW ? pages / 10 :
-				   m == NONE ? 0 : pages;
+		res->range_pages = m == SCAN_SLOW || m == SCAN_FRAG ?
+				   pages / 10 : m == NONE ? 0 : pages;
 		res->dram_faults = ph.minflt;
 		res->dram_written = ph.pages;
 		res->reported = reported;
@@ -278,6 +333,8 @@ out:
 		close(clear_fd);
 	if (pm_fd >= 0)
 		close(pm_fd);
+	if (uffd >= 0)
+		close(uffd);
 	waitpid(pid, NULL, 0);
 	free(vec);
 	return r;

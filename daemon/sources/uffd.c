@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/window.h"
 #include "lib/log.h"
@@ -45,6 +46,14 @@ struct uffd_src {
 	void *emit_ctx;
 	uint64_t now_ms;		/* of the tick in progress */
 };
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
 
 static enum tierd_tristate uffd_wanted(const struct tierd_config *cfg)
 {
@@ -187,8 +196,12 @@ static void uffd_arm(struct source *s, const struct source_proc *procs,
 			continue;
 		}
 		if (p->refresh_due || now_ms - p->refreshed_ms >= REFRESH_MS) {
+			uint64_t t0 = mono_ns();
+
 			r = uffd_proc_refresh(p, s->slow_mask, &u->sc, &u->cnt,
 					      why, sizeof(why));
+			u->cnt.refreshes++;
+			u->cnt.refresh_time_ns += mono_ns() - t0;
 			p->refreshed_ms = now_ms;
 			if (!r && why[0])
 				log_debug("uffd: pid %d: %s", (int)p->pid, why);
@@ -313,6 +326,8 @@ static void uffd_stats(const struct source *s, struct tierd_source_stats *st)
 	st->scans = u->cnt.scans;
 	st->pages_reported = u->cnt.pages_reported;
 	st->scan_time_ns = u->cnt.scan_time_ns;
+	st->refreshes = u->cnt.refreshes;
+	st->refresh_time_ns = u->cnt.refresh_time_ns;
 	st->rearm_errors = u->cnt.rearm_errors;
 	st->map_full = window_full(u->win);
 	st->window_resets = window_resets(u->win);

@@ -50,6 +50,8 @@ struct uffd_counts {
 	uint64_t scans;
 	uint64_t pages_reported;
 	uint64_t scan_time_ns;
+	uint64_t refreshes;
+	uint64_t refresh_time_ns;
 	uint64_t rearm_errors;
 };
 

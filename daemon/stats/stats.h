@@ -148,6 +148,10 @@ enum tierd_move_status {
 	  "Pages those scans reported written (or accessed).", NULL)	\
 	X(scan_time_ns, "source_scan_time_ns_total",			\
 	  "Time spent collecting and re-arming, in ns.", NULL)		\
+	X(refreshes, "source_refreshes_total",				\
+	  "Rescans of a tracked process's mappings and page locations.", NULL) \
+	X(refresh_time_ns, "source_refresh_time_ns_total",		\
+	  "Time those rescans took (maps, numa_maps, move_pages), in ns.", NULL) \
 	X(prog_run_cnt, "source_prog_run_count_total",			\
 	  "BPF program runs (needs kernel.bpf_stats_enabled=1).", NULL)	\
 	X(prog_run_time_ns, "source_prog_run_time_ns_total",		\

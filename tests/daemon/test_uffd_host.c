@@ -51,7 +51,9 @@ enum { OP_TRACK = 'T', OP_MAP = 'M', OP_WRITE = 'w', OP_READ = 'r',
        OP_UNMAP = 'U', OP_REMAP = 'F', OP_STOP = 'S', OP_EXEC = 'X',
        OP_BIG = 'B', OP_WBIG = 'W', OP_EXIT = 'E' };
 #define BIG_PAGES	16384		/* 64 MiB */
-enum { ANON = 0, SHMEM = 1 };
+enum { ANON = 0, SHMEM = 1, LONE = 2, NR_REGIONS };
+/* far from every other mapping: a range scanned on its own */
+#define LONE_ADDR	0x500000000000UL
 
 struct cmd {
 	char op;
@@ -63,20 +65,20 @@ struct cmd {
 struct reply {
 	int ret;
 	char why[256];
-	uint64_t base[2];
+	uint64_t base[NR_REGIONS];
 };
 
 struct child {
 	pid_t pid;
 	int cmd, rep;
-	uint64_t base[2];
+	uint64_t base[NR_REGIONS];
 };
 
 static char sock_path[108];
 
 static void child_main(int cmd_fd, int rep_fd)
 {
-	char *base[2] = { NULL, NULL };
+	char *base[NR_REGIONS] = { NULL, NULL, NULL };
 	struct reply rep;
 	struct cmd c;
 
@@ -88,16 +90,32 @@ static void child_main(int cmd_fd, int rep_fd)
 						    sizeof(rep.why));
 			break;
 		case OP_MAP:
-			/* anonymous, every page written; shmem, half of it */
-			base[ANON] = mmap(NULL, NP * PAGE, PROT_READ | PROT_WRITE,
+			/*
+			 * anonymous, every page written; one page further,
+			 * so the two are ranges of one span, shmem, half of it
+			 */
+			base[ANON] = mmap(NULL, (2 * NP + 1) * PAGE, PROT_NONE,
 					  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-			base[SHMEM] = mmap(NULL, NP * PAGE,
-					   PROT_READ | PROT_WRITE,
-					   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-			if (base[ANON] == MAP_FAILED || base[SHMEM] == MAP_FAILED)
+			if (base[ANON] == MAP_FAILED)
+				_exit(3);
+			base[SHMEM] = base[ANON] + (NP + 1) * PAGE;
+			if (mmap(base[ANON], NP * PAGE, PROT_READ | PROT_WRITE,
+				 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED,
+				 -1, 0) == MAP_FAILED ||
+			    mmap(base[SHMEM], NP * PAGE, PROT_READ | PROT_WRITE,
+				 MAP_SHARED | MAP_ANONYMOUS | MAP_FIXED,
+				 -1, 0) == MAP_FAILED)
+				_exit(3);
+			base[LONE] = mmap((void *)LONE_ADDR, NP * PAGE,
+					  PROT_READ | PROT_WRITE,
+					  MAP_PRIVATE | MAP_ANONYMOUS |
+					  MAP_FIXED_NOREPLACE, -1, 0);
+			if (base[ANON] == MAP_FAILED || base[SHMEM] == MAP_FAILED ||
+			    base[LONE] == MAP_FAILED)
 				_exit(3);
 			for (unsigned int i = 0; i < NP; i++) {
 				base[ANON][i * PAGE] = 1;
+				base[LONE][i * PAGE] = 1;
 				if (i < NP / 2)
 					base[SHMEM][i * PAGE] = 1;
 			}
@@ -151,8 +169,8 @@ static void child_main(int cmd_fd, int rep_fd)
 		case OP_EXIT:
 			_exit(0);
 		}
-		rep.base[ANON] = (uintptr_t)base[ANON];
-		rep.base[SHMEM] = (uintptr_t)base[SHMEM];
+		for (int r = 0; r < NR_REGIONS; r++)
+			rep.base[r] = (uintptr_t)base[r];
 		if (write(rep_fd, &rep, sizeof(rep)) != sizeof(rep))
 			_exit(5);
 	}
@@ -406,8 +424,9 @@ static struct tierd_source_stats uffd_stats(struct world *w)
 
 static bool in_regions(const struct child *ch, uint64_t addr)
 {
-	for (int r = ANON; r <= SHMEM; r++)
-		if (addr >= ch->base[r] && addr < ch->base[r] + NP * PAGE)
+	for (int r = 0; r < NR_REGIONS; r++)
+		if (ch->base[r] && addr >= ch->base[r] &&
+		    addr < ch->base[r] + NP * PAGE)
 			return true;
 	return false;
 }
@@ -449,17 +468,21 @@ static void expect_records(struct world *w, unsigned int from,
  * untouched ones; a shmem page never touched before the arming (a none
  * PTE, which the arming gives a uffd-wp marker) is reported when first
  * written, not when read; after a scan the same page reported again only
- * when written again.
+ * when written again.  The anonymous and shmem regions lie side by side
+ * and are scanned as one span; the lone region, far from the others, by
+ * a scan of its own that re-arms in the same walk: both ways give the
+ * same answer.
  */
 static void test_reports_exactly_written(void **state)
 {
 	static const uint8_t aw[] = { 0, 4, 8 }, ar[] = { 1, 2 };
+	static const uint8_t lw[] = { 1, 15 }, lr[] = { 3 };
 	/* 9: never touched before; 10: never touched, only read */
 	static const uint8_t sw[] = { 0, 4, 9 }, sr[] = { 5, 10 };
 	struct world *w = *state;
 	struct tierd_source_stats st;
 	struct child ch;
-	uint64_t want[6];
+	uint64_t want[8];
 	unsigned int mark;
 	int fds0 = count_fds();
 
@@ -473,20 +496,24 @@ static void test_reports_exactly_written(void **state)
 	st = uffd_stats(w);
 	assert_int_equal(st.held_total, 1);
 	assert_int_equal(st.held[0].pid, ch.pid);
-	assert_true(st.held[0].range_bytes >= 2 * NP * PAGE);
+	assert_true(st.held[0].range_bytes >= 3 * NP * PAGE);
 	expect_records(w, 0, &ch, NULL, 0);
 
 	touch(&ch, OP_WRITE, ANON, 3, aw);
 	touch(&ch, OP_READ, ANON, 2, ar);
 	touch(&ch, OP_WRITE, SHMEM, 3, sw);
 	touch(&ch, OP_READ, SHMEM, 2, sr);
+	touch(&ch, OP_WRITE, LONE, 2, lw);
+	touch(&ch, OP_READ, LONE, 1, lr);
 	mark = w->nr_ev;
 	collector_arm(w->col, NULL, 0, 2100);
 	for (unsigned int i = 0; i < 3; i++) {
 		want[i] = ch.base[ANON] + aw[i] * PAGE;
 		want[3 + i] = ch.base[SHMEM] + sw[i] * PAGE;
 	}
-	expect_records(w, mark, &ch, want, 6);
+	want[6] = LONE_ADDR + lw[0] * PAGE;
+	want[7] = LONE_ADDR + lw[1] * PAGE;
+	expect_records(w, mark, &ch, want, 8);
 
 	/* re-armed: nothing written, nothing reported */
 	mark = w->nr_ev;
@@ -496,13 +523,15 @@ static void test_reports_exactly_written(void **state)
 	/* the next write of a scanned page is reported again */
 	touch(&ch, OP_WRITE, ANON, 1, aw);
 	touch(&ch, OP_WRITE, SHMEM, 1, &sw[2]);
+	touch(&ch, OP_WRITE, LONE, 1, lw);
 	mark = w->nr_ev;
 	collector_arm(w->col, NULL, 0, 2300);
 	want[0] = ch.base[ANON];
 	want[1] = ch.base[SHMEM] + sw[2] * PAGE;
-	expect_records(w, mark, &ch, want, 2);
+	want[2] = LONE_ADDR + lw[0] * PAGE;
+	expect_records(w, mark, &ch, want, 3);
 	st = uffd_stats(w);
-	assert_true(st.pages_reported >= 8);
+	assert_true(st.pages_reported >= 11);
 	assert_true(st.scans >= 4);
 	assert_int_equal(st.descriptors_accepted, 1);
 	assert_int_equal(st.rearm_errors, 0);

@@ -504,7 +504,7 @@ judge_uffd() {
 		"descriptors_accepted=${acc:-missing} pages_reported=${rep:-missing}, other active sources: ${other:-none}"
 	held=$(sed -n '/^E2E-LIVESTATS-BEGIN/,/^E2E-LIVESTATS-END/p' "$C" | sed '1d;$d' |
 		jq -r '.sources.uffd.processes[0] | "\(.pid) \(.comm) \(.mode) ranges=\(.ranges) range_bytes=\(.range_bytes)"' 2>/dev/null)
-	infos+=("uffd: held 2 s before the end: ${held:-none}; scans=$(stat scans) scan_time_ns=$(stat scan_time_ns) vmas_registered=$(stat vmas_registered)")
+	infos+=("uffd: held 2 s before the end: ${held:-none}; $(jq -r '.sources.uffd | "scans=\(.scans) scan_time_ns=\(.scan_time_ns) refreshes=\(.refreshes) refresh_time_ns=\(.refresh_time_ns) vmas_registered=\(.vmas_registered)"' "$work/stats.json")")
 	infos+=("workload minor faults per sample (t_ms:faults): $(grep '^E2E-SAMPLE' "$C" | awk '{ t = ""; m = ""; for (i = 1; i <= NF; i++) { if ($i ~ /^t_ms=/) t = substr($i, 6); if ($i ~ /^minflt=/) m = substr($i, 8) } if (m != "") { printf "%s%s:%d", sep, t, m - p; sep = " "; p = m } }')")
 }
 
