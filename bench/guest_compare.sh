@@ -7,11 +7,13 @@
 # Prints, side by side: fraction of the hot set on node 0 over time, pages
 # migrated, and the CPU time each mechanism spent.
 #
-#   bench/guest_compare.sh BUILD_DIR [--nb-modes "2 1"] [--migrate]
+#   bench/guest_compare.sh BUILD_DIR [--nb-modes "2 1"] [--migrate] [--uffd]
 #
 # --nb-modes  kernel.numa_balancing values to run (2 = tiering mode,
 #             1 = classic NUMA balancing); default "2 1"
 # --migrate   also run migrate_bench in the guest and on the host
+# --uffd      also run bench_uffd_rearm (re-arm cost: clear_refs against
+#             PAGEMAP_SCAN) in the guest, which has soft-dirty, and on the host
 #
 # Figures come from a TCG guest: compare them with each other, not with
 # hardware.
@@ -23,10 +25,12 @@ build=${1:?usage: $0 BUILD_DIR [--nb-modes \"2 1\"] [--migrate]}
 shift
 nb_modes="2 1"
 migrate=0
+uffd=0
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--nb-modes) nb_modes=$2; shift ;;
 	--migrate) migrate=1 ;;
+	--uffd) uffd=1 ;;
 	*) echo "guest_compare: unknown argument '$1'" >&2; exit 2 ;;
 	esac
 	shift
@@ -177,6 +181,19 @@ if [ "$migrate" = 1 ]; then
 	echo
 	echo "migrate_bench on the host ($(numactl --hardware 2>/dev/null | head -n 1)):"
 	"$build/migrate_bench" --size-mb 64 --reps 3 | migrate_table
+fi
+if [ "$uffd" = 1 ]; then
+	ub=$build/bench_uffd_rearm
+	[ -x "$ub" ] || ub=$build/bench/bench_uffd_rearm
+	[ -x "$ub" ] || { echo "guest_compare: bench_uffd_rearm missing under $build" >&2; exit 1; }
+	echo
+	echo "bench_uffd_rearm in the guest (6.12, soft-dirty; the slow tenth on node 1, TCG):"
+	"$run" --scenario exec "${bins[@]}" --add-bin "$ub" \
+		--exec "bench_uffd_rearm --sizes 64,128,256,512" 2>&1 |
+		grep -E '^(#| *size_MiB| *[0-9]+ )'
+	echo
+	echo "bench_uffd_rearm on the host ($(uname -r)):"
+	"$ub" --sizes 64,256,1024
 fi
 echo
 echo "logs: $out"

@@ -74,7 +74,7 @@ __u64 tracked_bits[TIERD_TRACKED_WORDS];
  */
 __u64 window_ns = 1000000000ULL;
 /* faults per window that make a record, per source */
-__u32 threshold[TIERD_SRC_NR] = { 2, 2, 1 };
+__u32 threshold[TIERD_SRC_NR] = { 2, 2, 1, 2 };
 __u32 granule_shift = TIERD_PAGE_SHIFT;
 /* The private-node source looks at `tracked` only when this is set. */
 __u32 private_filter = 1;

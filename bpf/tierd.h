@@ -18,7 +18,9 @@
 	/* exceptions:page_fault_user after clear_refs=4 (stock kernels) */ \
 	X(SOFT_DIRTY, soft_dirty)					\
 	/* NUMA hinting faults, numa_balancing=2 without kernel promotion */ \
-	X(NUMA_HINT, numa_hint)
+	X(NUMA_HINT, numa_hint)						\
+	/* userfaultfd WP/RWP-async + PAGEMAP_SCAN of opted-in processes */ \
+	X(UFFD, uffd)
 
 enum tierd_source {
 #define TIERD_SOURCE_ENUM(id, name) TIERD_SRC_##id,

@@ -49,6 +49,7 @@ struct tierd_ctx {
 	struct pipeline *pipe;
 
 	struct control_server *ctl;
+	struct control_server *track;		/* the track socket */
 	/* What the control requests do: the ops below, over this ctx. */
 	struct ctl_service svc;
 
@@ -182,8 +183,8 @@ static int tierd_reload(void *userdata, char *why, size_t whylen)
 {
 	struct tierd_ctx *ctx = userdata;
 	struct tierd_config *next = &ctx->next_cfg;
-	struct control_change chg;
-	char err[512];
+	struct control_change chg, tchg;
+	char err[512], track[TIERD_PATH_LEN];
 	int r;
 
 	sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%llu",
@@ -204,12 +205,25 @@ static int tierd_reload(void *userdata, char *why, size_t whylen)
 			 err);
 		goto fail;
 	}
+	/* the config check made sure the path fits */
+	tierd_config_track_socket(next, track, sizeof(track));
+	r = control_track_server_prepare(ctx->track, track, &tchg, err,
+					 sizeof(err));
+	if (r < 0) {
+		snprintf(why, whylen, "%s: [control] track_socket: %s",
+			 ctx->config_path, err);
+		control_server_discard(&chg);
+		goto fail;
+	}
 	r = pipeline_reconfigure(ctx->pipe, next, err, sizeof(err));
 	if (r < 0) {
 		snprintf(why, whylen, "%s: %s", ctx->config_path, err);
 		control_server_discard(&chg);
+		control_server_discard(&tchg);
 		goto fail;
 	}
+	/* a new path only: nothing of it can fail here */
+	control_server_apply(&ctx->track, &tchg, err, sizeof(err));
 	if (control_server_apply(&ctx->ctl, &chg, err, sizeof(err)) < 0) {
 		/* The rest applied; say what is really in force. */
 		log_warn("%s; keeping stats_group '%s'", err,
@@ -279,6 +293,21 @@ static void ops_set_paused(void *userdata, bool paused)
 	notify_ready(ctx);
 }
 
+static int ops_track(void *userdata, const struct ctl_request *req,
+		     char *msg, size_t msglen)
+{
+	struct tierd_ctx *ctx = userdata;
+	const struct source_adopt a = {
+		.pid = req->peer_pid,
+		.uid = req->peer_uid,
+		.fd = req->fd,
+		.peer_fdno = req->fdno,
+		.canary = req->addr,
+	};
+
+	return pipeline_track(ctx->pipe, &a, now_ms(ctx), msg, msglen);
+}
+
 static void ops_log(void *userdata, int prio, const char *line)
 {
 	tierd_log(prio, "%s", line);
@@ -292,6 +321,7 @@ static const struct ctl_ops tierd_ctl_ops = {
 	.top_folios = ops_top_folios,
 	.set_paused = ops_set_paused,
 	.reload = tierd_reload,
+	.track = ops_track,
 	.log = ops_log,
 };
 
@@ -325,6 +355,7 @@ static int on_hup(sd_event_source *s, const struct signalfd_siginfo *si,
 
 static void tierd_ctx_free(struct tierd_ctx *ctx)
 {
+	control_server_close(ctx->track);
 	control_server_close(ctx->ctl);
 	sd_event_source_disable_unref(ctx->tick_src);
 	sd_event_source_disable_unref(ctx->pipe_src);
@@ -337,7 +368,7 @@ static void tierd_ctx_free(struct tierd_ctx *ctx)
 
 static int tierd_start(struct tierd_ctx *ctx)
 {
-	char err[512], summary[512], *line, *save = NULL;
+	char err[512], summary[512], track[TIERD_PATH_LEN], *line, *save = NULL;
 	sigset_t mask;
 	int r;
 
@@ -411,6 +442,14 @@ static int tierd_start(struct tierd_ctx *ctx)
 		return r;
 	}
 	log_info("listening on %s", ctx->cfg.socket_path);
+	tierd_config_track_socket(&ctx->cfg, track, sizeof(track));
+	r = control_track_server_open(ctx->event, track, &ctx->svc,
+				      &ctx->track, err, sizeof(err));
+	if (r < 0) {
+		log_err("track socket: %s", err);
+		return r;
+	}
+	log_info("listening on %s for track requests", track);
 	notify_ready(ctx);
 	return 0;
 }

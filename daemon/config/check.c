@@ -198,6 +198,51 @@ static void check_scope(struct parse_ctx *ctx)
 			}
 }
 
+/* The later of two keys' lines, and the other one's "line N"/"default". */
+static enum key_id later_of(const struct parse_ctx *ctx, enum key_id a,
+			    enum key_id b)
+{
+	return ctx->key_line[b] > ctx->key_line[a] ? b : a;
+}
+
+static void check_track(struct parse_ctx *ctx)
+{
+	const struct tierd_config *cfg = ctx->cfg;
+	enum key_id k, other;
+	char buf[32];
+	char track[TIERD_PATH_LEN + sizeof(TIERD_TRACK_SOCKET_NAME)];
+
+	if (!ctx->key_bad[K_control_socket] &&
+	    !ctx->key_bad[K_control_track_socket] &&
+	    tierd_config_track_socket(cfg, track, sizeof(track)) < 0) {
+		kerr(ctx, ctx->key_line[K_control_socket], K_control_socket,
+		     "%s leaves no room for %s beside it (set [control] track_socket)",
+		     cfg->socket_path, TIERD_TRACK_SOCKET_NAME);
+	} else if (!ctx->key_bad[K_control_socket] &&
+	    !ctx->key_bad[K_control_track_socket] &&
+	    !strcmp(cfg->socket_path, track)) {
+		k = later_of(ctx, K_control_socket, K_control_track_socket);
+		other = k == K_control_socket ? K_control_track_socket :
+						K_control_socket;
+		kerr(ctx, ctx->key_line[k], k,
+		     "%s is also %s (%s): the track socket is open to every user and answers only track",
+		     cfg->socket_path, cfg_keys[other].name,
+		     cfg_key_where(ctx, other, buf, sizeof(buf)));
+	}
+	if (!ctx->key_bad[K_sources_uffd_max_per_user] &&
+	    !ctx->key_bad[K_sources_uffd_max_total] &&
+	    cfg->uffd_max_per_user > cfg->uffd_max_total) {
+		k = later_of(ctx, K_sources_uffd_max_per_user,
+			     K_sources_uffd_max_total);
+		other = k == K_sources_uffd_max_total ?
+			K_sources_uffd_max_per_user : K_sources_uffd_max_total;
+		kerr(ctx, ctx->key_line[k], k,
+		     "uffd_max_per_user = %u exceeds uffd_max_total = %u (%s)",
+		     cfg->uffd_max_per_user, cfg->uffd_max_total,
+		     cfg_key_where(ctx, other, buf, sizeof(buf)));
+	}
+}
+
 void cfg_check(struct parse_ctx *ctx)
 {
 	check_nodes(ctx);
@@ -205,4 +250,5 @@ void cfg_check(struct parse_ctx *ctx)
 	check_window(ctx);
 	check_promote_score(ctx);
 	check_scope(ctx);
+	check_track(ctx);
 }

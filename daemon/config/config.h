@@ -19,6 +19,7 @@
 
 #define TIERD_DEFAULT_CONFIG   "/etc/tierd.conf"
 #define TIERD_DEFAULT_SOCKET   "/run/tierd/tierd.sock"
+#define TIERD_TRACK_SOCKET_NAME "track.sock"
 
 #define TIERD_MAX_NODES        64	/* node ids are 0 .. TIERD_MAX_NODES-1 */
 #define TIERD_MAX_SCOPE_PIDS   64
@@ -110,6 +111,13 @@ int tierd_config_load(const char *path, struct tierd_config *out,
 int tierd_config_load_string(const char *name, const char *text,
 			     struct tierd_config *out,
 			     struct tierd_config_errors *errs);
+
+/*
+ * The track socket in force: [control] track_socket, or track.sock in the
+ * directory of [control] socket when that is empty.  0, or -ENAMETOOLONG.
+ */
+int tierd_config_track_socket(const struct tierd_config *cfg, char *buf,
+			      size_t len);
 
 /*
  * Render the effective config as INI text (same keys as the file) into @buf.

@@ -7,6 +7,7 @@
  * differ.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "config/internal.h"
@@ -96,4 +97,20 @@ void tierd_config_defaults(struct tierd_config *cfg)
 	memset(cfg, 0, sizeof(*cfg));
 	for (id = 0; id < K_NR; id++)
 		cfg_parse_value(&ctx, 0, id, cfg_keys[id].def);
+}
+
+int tierd_config_track_socket(const struct tierd_config *cfg, char *buf,
+			      size_t len)
+{
+	const char *slash = strrchr(cfg->socket_path, '/');
+	int n;
+
+	if (cfg->track_socket_path[0])
+		n = snprintf(buf, len, "%s", cfg->track_socket_path);
+	else
+		n = snprintf(buf, len, "%.*s/%s",
+			     slash ? (int)(slash - cfg->socket_path) : 0,
+			     cfg->socket_path, TIERD_TRACK_SOCKET_NAME);
+	return n < 0 || (size_t)n >= len || n >= TIERD_PATH_LEN ?
+	       -ENAMETOOLONG : 0;
 }

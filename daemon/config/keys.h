@@ -36,6 +36,10 @@
 	KEY(sources, private_node, TRISTATE, src_private_node, 0, 0, "auto") \
 	KEY(sources, soft_dirty, TRISTATE, src_soft_dirty, 0, 0, "auto") \
 	KEY(sources, numa_hint, TRISTATE, src_numa_hint, 0, 0, "auto") \
+	/* processes that hand tierd a userfaultfd (libtierd-track) */	\
+	KEY(sources, uffd, TRISTATE, src_uffd, 0, 0, "auto")		\
+	KEY(sources, uffd_max_per_user, U32, uffd_max_per_user, 1, 4096, "16") \
+	KEY(sources, uffd_max_total, U32, uffd_max_total, 1, 4096, "256") \
 	/* soft-dirty re-arm + /proc rescan */				\
 	KEY(sources, rearm_interval_ms, U32, rearm_interval_ms, 10, 60000, "500") \
 									\
@@ -81,6 +85,8 @@
 	KEY(scope, exclude_cgroups, CGROUPS, exclude, 0, 0, "")		\
 									\
 	KEY(control, socket, SOCKET, socket_path, 0, 0, TIERD_DEFAULT_SOCKET) \
+	/* any user may connect, `track` only; "" = track.sock beside socket */ \
+	KEY(control, track_socket, SOCKET, track_socket_path, 0, 0, "")	\
 	/* "" = root only */						\
 	KEY(control, stats_group, GROUP, stats_group, 0, 0, "")
 

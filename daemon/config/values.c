@@ -168,6 +168,11 @@ static int parse_socket(struct parse_ctx *ctx, unsigned int line,
 {
 	size_t size = cfg_keys[id].size;
 
+	/* a socket whose default is empty may be left empty (see its key) */
+	if (!*value && !*cfg_keys[id].def) {
+		*(char *)key_field(ctx->cfg, id) = '\0';
+		return 0;
+	}
 	if (*value != '/') {
 		kerr(ctx, line, id, "'%s' is not an absolute path", value);
 		return -EINVAL;

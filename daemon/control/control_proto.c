@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -50,7 +51,9 @@ void ctl_verb_usage(enum ctl_verb v, char *buf, size_t len)
 		snprintf(buf, len, "invalid");
 		return;
 	}
-	snprintf(buf, len, "%s%s%s", vi->name,
+	snprintf(buf, len, "%s%s%s%s%s", vi->name,
+		 vi->takes & CTL_TAKES_ADDR ? " ADDR" : "",
+		 vi->takes & CTL_TAKES_FDNO ? " FD" : "",
 		 vi->takes & CTL_TAKES_PID ? " [PID]" : "",
 		 vi->takes & CTL_TAKES_JSON ? " [json]" : "");
 }
@@ -90,12 +93,44 @@ int ctl_parse_pid(const char *s, pid_t *pid)
 	return 0;
 }
 
+/* "0x" and 1..16 hex digits, not 0. */
+static int parse_addr(const char *s, uint64_t *addr)
+{
+	unsigned long long v;
+	char *end;
+
+	if (strncmp(s, "0x", 2) || !isxdigit((unsigned char)s[2]) ||
+	    strlen(s) > 18)
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s + 2, &end, 16);
+	if (errno || *end || !v)
+		return -EINVAL;
+	*addr = v;
+	return 0;
+}
+
+/* A descriptor number: decimal, 0 .. INT_MAX. */
+static int parse_fdno(const char *s, int *fd)
+{
+	pid_t v;
+
+	if (!strcmp(s, "0")) {
+		*fd = 0;
+		return 0;
+	}
+	if (ctl_parse_pid(s, &v))
+		return -EINVAL;
+	*fd = v;
+	return 0;
+}
+
 int ctl_parse(const char *msg, size_t len, struct ctl_request *req,
 	      char *err, size_t errlen)
 {
 	char line[CTL_REQUEST_MAX + 1], shown[64], usage[64];
 	char *tok, *save = NULL;
-	bool have_pid = false;
+	bool have_pid = false, have_addr = false, have_fdno = false;
 	unsigned int takes;
 	int v;
 
@@ -150,11 +185,29 @@ int ctl_parse(const char *msg, size_t len, struct ctl_request *req,
 			have_pid = true;
 			continue;
 		}
+		/* ADDR then FD, in that order */
+		if ((takes & CTL_TAKES_ADDR) && !have_addr &&
+		    !parse_addr(tok, &req->addr)) {
+			have_addr = true;
+			continue;
+		}
+		if ((takes & CTL_TAKES_FDNO) && have_addr && !have_fdno &&
+		    !parse_fdno(tok, &req->fdno)) {
+			have_fdno = true;
+			continue;
+		}
 		quote_client_text(arg, sizeof(arg), tok, strlen(tok));
 		ctl_verb_usage(v, usage, sizeof(usage));
 		snprintf(err, errlen,
 			 "unknown request '%s': bad argument '%s', usage: %s "
 			 "(try help)", shown, arg, usage);
+		return -EINVAL;
+	}
+	if (((takes & CTL_TAKES_ADDR) && !have_addr) ||
+	    ((takes & CTL_TAKES_FDNO) && !have_fdno)) {
+		ctl_verb_usage(v, usage, sizeof(usage));
+		snprintf(err, errlen, "request '%s' is incomplete, usage: %s",
+			 shown, usage);
 		return -EINVAL;
 	}
 	return 0;
@@ -184,6 +237,9 @@ bool ctl_allowed(enum ctl_access access, enum ctl_verb verb)
 		return (unsigned int)verb < CTL_VERB_NR;
 	case CTL_ACCESS_READ:
 		return !ctl_verb_mutating(verb);
+	case CTL_ACCESS_SELF:
+		return (unsigned int)verb < CTL_VERB_NR &&
+		       (verbs[verb].takes & CTL_SELF_SERVICE);
 	default:
 		return false;
 	}

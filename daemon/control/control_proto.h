@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "lib/strbuf.h"
@@ -23,6 +24,14 @@
 #define CTL_TAKES_JSON	0x1	/* "json": render the body as JSON */
 #define CTL_TAKES_PID	0x2	/* a process id */
 #define CTL_TAKES_FD	0x4	/* one SCM_RIGHTS descriptor */
+#define CTL_TAKES_ADDR	0x8	/* an address, hex with 0x (required) */
+#define CTL_TAKES_FDNO	0x10	/* the sender's number of that descriptor */
+/*
+ * Not an argument but who may ask: a request a process makes about
+ * itself, which any local user may make on the track socket (the only
+ * kind that socket answers).
+ */
+#define CTL_SELF_SERVICE 0x20
 
 /*
  * Every request tierd understands, written once: the enum, the parser,
@@ -47,7 +56,10 @@
 	X(RESUME, "resume", true, 0,					\
 	  "resume promoting")						\
 	X(RELOAD, "reload", true, 0,					\
-	  "re-read the config file")
+	  "re-read the config file")					\
+	X(TRACK, "track", false,					\
+	  CTL_TAKES_ADDR | CTL_TAKES_FDNO | CTL_TAKES_FD | CTL_SELF_SERVICE, \
+	  "hand tierd the sender's userfaultfd (sent by libtierd-track)")
 
 enum ctl_verb {
 #define CTL_VERB_ENUM(id, name, mutating, takes, help) CTL_##id,
@@ -67,6 +79,8 @@ struct ctl_request {
 	enum ctl_verb verb;
 	bool json;		/* "json" argument (stats, status, folios) */
 	pid_t pid;		/* folios PID, 0 = all */
+	uint64_t addr;		/* track: the canary page */
+	int fdno;		/* track: the sender's number of its descriptor */
 	/* Not from the text: ctl_handle() fills them from the connection. */
 	pid_t peer_pid;
 	uid_t peer_uid;
@@ -77,6 +91,7 @@ struct ctl_request {
 /* What a connected peer may do, decided once from its credentials. */
 enum ctl_access {
 	CTL_ACCESS_NONE = 0,
+	CTL_ACCESS_SELF,	/* a peer of the track socket: self-service only */
 	CTL_ACCESS_READ,	/* members of stats_group: read-only verbs */
 	CTL_ACCESS_ALL,		/* uid 0 */
 };
@@ -96,7 +111,10 @@ const struct ctl_verb_info *ctl_verb_info(enum ctl_verb v);
 int ctl_verb_lookup(const char *name);
 const char *ctl_verb_name(enum ctl_verb v);
 bool ctl_verb_mutating(enum ctl_verb v);
-/* "folios [PID] [json]": the request as `help` and parse errors show it. */
+/*
+ * "folios [PID] [json]", "track ADDR FD": the request as `help` and parse
+ * errors show it.
+ */
 void ctl_verb_usage(enum ctl_verb v, char *buf, size_t len);
 
 /* A process id as requests carry it: decimal, 1 .. INT_MAX.  0 or -EINVAL. */

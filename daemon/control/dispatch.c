@@ -6,6 +6,7 @@
 #include <syslog.h>
 
 #include "control/dispatch.h"
+#include "lib/textfmt.h"
 
 void ctl_service_init(struct ctl_service *svc, const struct ctl_ops *ops,
 		      void *ctx)
@@ -93,6 +94,33 @@ static int reply_reload(struct ctl_service *svc, struct strbuf *reply)
 	return r;
 }
 
+/*
+ * The op's one line may carry what the sender chose (its comm): only
+ * printable bytes reach the reply and the log.
+ */
+static int reply_track(struct ctl_service *svc, const struct ctl_request *req,
+		       struct strbuf *reply)
+{
+	char *msg = svc->summary;
+	int r;
+
+	svc->text[0] = '\0';
+	r = svc->ops->track(svc->ctx, req, svc->text, sizeof(svc->text));
+	text_printable(msg, sizeof(svc->summary), svc->text,
+		       strcspn(svc->text, "\n"));
+	if (r < 0) {
+		ctl_reply_error(reply, "%s", msg[0] ? msg : strerror(-r));
+		ctl_log(svc, LOG_INFO, "track: pid %d uid %u refused: %s",
+			(int)req->peer_pid, (unsigned int)req->peer_uid,
+			msg[0] ? msg : strerror(-r));
+		return r;
+	}
+	sb_printf(reply, "%s\n", msg);
+	ctl_log(svc, LOG_INFO, "track: pid %d uid %u: %s", (int)req->peer_pid,
+		(unsigned int)req->peer_uid, msg);
+	return 0;
+}
+
 int ctl_dispatch(struct ctl_service *svc, const struct ctl_request *req,
 		 struct strbuf *reply)
 {
@@ -146,6 +174,8 @@ int ctl_dispatch(struct ctl_service *svc, const struct ctl_request *req,
 		return 0;
 	case CTL_RELOAD:
 		return reply_reload(svc, reply);
+	case CTL_TRACK:
+		return reply_track(svc, req, reply);
 	case CTL_VERB_NR:
 		break;
 	}

@@ -42,6 +42,15 @@ struct ctl_ops {
 	 * problem, each a complete message (FILE:LINE: ...), not logged.
 	 */
 	int (*reload)(void *ctx, char *why, size_t whylen);
+	/*
+	 * Take the sender's userfaultfd, req->fd (req->addr: its canary
+	 * page, req->fdno: its own number of the descriptor, req->peer_*:
+	 * who sent it).  A descriptor kept must be duplicated: the caller
+	 * closes req->fd afterwards.  0 with what tierd now does in @msg,
+	 * or -errno with the reason, one line, in @msg.
+	 */
+	int (*track)(void *ctx, const struct ctl_request *req, char *msg,
+		     size_t msglen);
 	/* Log one line at syslog priority @prio. */
 	void (*log)(void *ctx, int prio, const char *line);
 };

@@ -56,6 +56,9 @@ bool ctl_handle(struct ctl_service *svc, const struct ctl_sender *from,
 		if (from->access == CTL_ACCESS_READ)
 			ctl_reply_error(reply, "permission denied: '%s' needs "
 					"root", verb);
+		else if (from->access == CTL_ACCESS_SELF)
+			ctl_reply_error(reply, "permission denied: the track "
+					"socket answers only track");
 		else
 			ctl_reply_error(reply, "permission denied: needs root%s",
 					have_group ? " or the stats group" : "");

@@ -52,6 +52,7 @@ struct control_server {
 	sd_event_source *listen_src;
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	char group[TIERD_GROUP_LEN];	/* stats_group as configured */
+	bool track;			/* the track socket: self-service only */
 	bool have_group;
 	gid_t gid;
 	struct ctl_service *svc;
@@ -238,7 +239,8 @@ static int peer_access(struct control_server *srv, int fd,
 		.pid = cred.pid,
 		.uid = cred.uid,
 		.gid = cred.gid,
-		.access = ctl_peer_access(&peer, srv->have_group, srv->gid),
+		.access = srv->track ? CTL_ACCESS_SELF :
+			  ctl_peer_access(&peer, srv->have_group, srv->gid),
 	};
 out:
 	if (groups != small)
@@ -347,9 +349,9 @@ static int on_accept(sd_event_source *s, int fd, uint32_t revents,
 	return 0;
 }
 
-int control_server_open(sd_event *event, const char *path, const char *group,
-			struct ctl_service *svc, struct control_server **out,
-			char *err, size_t errlen)
+static int server_open(sd_event *event, const char *path, const char *group,
+		       bool track, struct ctl_service *svc,
+		       struct control_server **out, char *err, size_t errlen)
 {
 	struct control_server *srv;
 	int r;
@@ -362,6 +364,7 @@ int control_server_open(sd_event *event, const char *path, const char *group,
 	srv->fd = -1;
 	srv->event = sd_event_ref(event);
 	srv->svc = svc;
+	srv->track = track;
 	snprintf(srv->path, sizeof(srv->path), "%s", path);
 	snprintf(srv->group, sizeof(srv->group), "%s", group);
 	srv->reply = malloc(CTL_REPLY_MAX);
@@ -375,7 +378,8 @@ int control_server_open(sd_event *event, const char *path, const char *group,
 	if (r < 0)
 		goto fail;
 	r = control_socket_listen(path, srv->have_group, srv->gid,
-				  CONTROL_MAX_CLIENTS, &srv->fd, err, errlen);
+				  track ? 0666 : 0660, CONTROL_MAX_CLIENTS,
+				  &srv->fd, err, errlen);
 	if (r < 0)
 		goto fail;
 	r = sd_event_add_io(event, &srv->listen_src, srv->fd, EPOLLIN,
@@ -393,6 +397,21 @@ fail:
 	sd_event_unref(srv->event);
 	free(srv);
 	return r;
+}
+
+int control_server_open(sd_event *event, const char *path, const char *group,
+			struct ctl_service *svc, struct control_server **out,
+			char *err, size_t errlen)
+{
+	return server_open(event, path, group, false, svc, out, err, errlen);
+}
+
+int control_track_server_open(sd_event *event, const char *path,
+			      struct ctl_service *svc,
+			      struct control_server **out, char *err,
+			      size_t errlen)
+{
+	return server_open(event, path, "", true, svc, out, err, errlen);
 }
 
 static int on_retire(sd_event_source *s, void *userdata)
@@ -449,14 +468,21 @@ int control_server_prepare(struct control_server *srv, const char *path,
 {
 	*chg = (struct control_change){ 0 };
 	if (strcmp(path, srv->path))
-		return control_server_open(srv->event, path, group, srv->svc,
-					   &chg->moved, err, errlen);
+		return server_open(srv->event, path, group, srv->track,
+				   srv->svc, &chg->moved, err, errlen);
 	if (!strcmp(group, srv->group))
 		return 0;
 	chg->regroup = true;
 	snprintf(chg->group, sizeof(chg->group), "%s", group);
 	return control_resolve_group(group, &chg->have_group, &chg->gid, err,
 				     errlen);
+}
+
+int control_track_server_prepare(struct control_server *srv, const char *path,
+				 struct control_change *chg, char *err,
+				 size_t errlen)
+{
+	return control_server_prepare(srv, path, "", chg, err, errlen);
 }
 
 int control_server_apply(struct control_server **srv,
@@ -474,8 +500,8 @@ int control_server_apply(struct control_server **srv,
 	}
 	if (!chg->regroup)
 		return 0;
-	r = control_socket_set_owner(cur->path, chg->have_group, chg->gid, err,
-				     errlen);
+	r = control_socket_set_owner(cur->path, chg->have_group, chg->gid,
+				     0660, err, errlen);
 	if (r < 0)
 		return r;
 	cur->have_group = chg->have_group;

@@ -31,6 +31,16 @@ struct control_server;
 int control_server_open(sd_event *event, const char *path, const char *group,
 			struct ctl_service *svc, struct control_server **out,
 			char *err, size_t errlen);
+/*
+ * The track socket: mode 0666, every peer (root too) may make only the
+ * self-service requests (CTL_SELF_SERVICE: `track`).  It lets any local
+ * process opt itself in without membership of stats_group; what it can
+ * do is bounded by what it hands over, its own descriptor.
+ */
+int control_track_server_open(sd_event *event, const char *path,
+			      struct ctl_service *svc,
+			      struct control_server **out, char *err,
+			      size_t errlen);
 /* Drop every client, close and unlink the socket. */
 void control_server_close(struct control_server *srv);
 
@@ -52,6 +62,10 @@ struct control_change {
 int control_server_prepare(struct control_server *srv, const char *path,
 			   const char *group, struct control_change *chg,
 			   char *err, size_t errlen);
+/* The same for the track socket, whose only setting is its path. */
+int control_track_server_prepare(struct control_server *srv, const char *path,
+				 struct control_change *chg, char *err,
+				 size_t errlen);
 /*
  * Switch *@srv to the prepared change (a moved socket replaces *@srv).
  * Returns 0, or -errno with the reason in @err when the new group could

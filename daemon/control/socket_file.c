@@ -92,7 +92,7 @@ static int remove_stale(const struct sockaddr_un *sa, char *err, size_t errlen)
 }
 
 int control_socket_set_owner(const char *path, bool have_group, gid_t gid,
-			     char *err, size_t errlen)
+			     mode_t mode, char *err, size_t errlen)
 {
 	int e;
 
@@ -101,7 +101,7 @@ int control_socket_set_owner(const char *path, bool have_group, gid_t gid,
 	 * bind() leaves no window with looser permissions.
 	 */
 	if (chown(path, (uid_t)-1, have_group ? gid : 0) < 0 ||
-	    chmod(path, 0660) < 0) {
+	    chmod(path, mode) < 0) {
 		e = errno;
 		snprintf(err, errlen, "cannot set owner/mode of %s: %s", path,
 			 strerror(e));
@@ -111,7 +111,8 @@ int control_socket_set_owner(const char *path, bool have_group, gid_t gid,
 }
 
 int control_socket_listen(const char *path, bool have_group, gid_t gid,
-			  int backlog, int *fd, char *err, size_t errlen)
+			  mode_t mode, int backlog, int *fd, char *err,
+			  size_t errlen)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	bool bound = false;
@@ -147,7 +148,7 @@ int control_socket_listen(const char *path, bool have_group, gid_t gid,
 		goto fail;
 	}
 	bound = true;
-	r = control_socket_set_owner(path, have_group, gid, err, errlen);
+	r = control_socket_set_owner(path, have_group, gid, mode, err, errlen);
 	if (r < 0)
 		goto fail;
 	if (listen(s, backlog) < 0) {

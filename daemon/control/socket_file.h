@@ -19,16 +19,18 @@ int control_resolve_group(const char *group, bool *have_group, gid_t *gid,
 
 /*
  * A non-blocking SOCK_SEQPACKET socket listening on @path: parent
- * directories created 0755, a stale socket nobody listens on replaced, mode
- * 0660, group @gid (root without a group).  Returns 0 with the socket in
- * *@fd, or -errno with the reason in @err and nothing left behind; fails if
- * another process listens on @path.
+ * directories created 0755, a stale socket nobody listens on replaced,
+ * mode @mode (0660, or 0666 for the track socket), group @gid (root
+ * without a group).  Returns 0 with the socket in *@fd, or -errno with the
+ * reason in @err and nothing left behind; fails if another process listens
+ * on @path.
  */
 int control_socket_listen(const char *path, bool have_group, gid_t gid,
-			  int backlog, int *fd, char *err, size_t errlen);
+			  mode_t mode, int backlog, int *fd, char *err,
+			  size_t errlen);
 
-/* Owner group and mode 0660 of the socket file at @path. */
+/* Owner group and mode @mode of the socket file at @path. */
 int control_socket_set_owner(const char *path, bool have_group, gid_t gid,
-			     char *err, size_t errlen);
+			     mode_t mode, char *err, size_t errlen);
 
 #endif /* TIERD_CONTROL_SOCKET_FILE_H */

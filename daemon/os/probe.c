@@ -14,7 +14,9 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
+#include "os/pagemap.h"
 #include "os/probe.h"
+#include "os/uffd.h"
 
 #define VMLINUX_BTF		"/sys/kernel/btf/vmlinux"
 #define BPF_STATS_SYSCTL	"/proc/sys/kernel/bpf_stats_enabled"
@@ -269,5 +271,8 @@ void probe_kernel(struct kernel_features *f)
 	f->bpf_tracing = libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_TRACING,
 						    NULL) == 1;
 	f->hint_hook = hint_hook(vmlinux);
+	/* a throw-away descriptor of our own: any process may make one */
+	f->uffd_errno = uffd_offered_features(&f->uffd_features);
+	f->pagemap_scan = pagemap_scan_supported();
 	btf__free(vmlinux);
 }

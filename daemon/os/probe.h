@@ -37,6 +37,10 @@ struct kernel_features {
 	 * set from the topology (numa_sysfs_read()), not probed here.
 	 */
 	char private_sysfs_error[192];
+	/* userfaultfd: 0, or -errno of making one (-ENOSYS: not built in) */
+	int uffd_errno;
+	uint64_t uffd_features;		/* what its UFFDIO_API offers */
+	bool pagemap_scan;		/* the PAGEMAP_SCAN ioctl (6.7) */
 };
 
 struct btf;

@@ -167,6 +167,12 @@ static void log_private_nodes(const struct numa_topology *topo)
 		log_info("private memory nodes: %s", line);
 }
 
+/* What the sources that arm by page location treat as slow. */
+static uint64_t slow_nodes(const struct tier_choice *t)
+{
+	return t->tiering ? t->slow_mask : 0;
+}
+
 /* The settings record lives beside the control socket. */
 static int open_owned(struct pipeline *p, char *err, size_t errlen)
 {
@@ -220,6 +226,7 @@ int pipeline_create(const struct tierd_config *cfg, uint64_t now_ms,
 			     err, errlen);
 	if (ret < 0)
 		goto fail;
+	collector_set_slow_nodes(p->col, slow_nodes(&p->tiers));
 
 	ret = hotness_create(&hp, &p->hot);
 	if (ret < 0) {
@@ -355,6 +362,8 @@ int pipeline_reconfigure(struct pipeline *p, const struct tierd_config *cfg,
 	}
 
 	if (new_col) {
+		/* processes that handed over descriptors stay tracked */
+		collector_carry(new_col, p->col);
 		collector_close(p->col);
 		p->col = new_col;
 	} else {
@@ -368,6 +377,7 @@ int pipeline_reconfigure(struct pipeline *p, const struct tierd_config *cfg,
 	}
 	p->topo = topo;
 	p->tiers = tiers;
+	collector_set_slow_nodes(p->col, slow_nodes(&p->tiers));
 	/* give the kernel its own promotion back */
 	if (p->cfg.take_over && !cfg->take_over)
 		owned_restore(p->owned, "take_over");

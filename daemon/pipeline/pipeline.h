@@ -13,6 +13,7 @@
 #include <sys/types.h>
 
 #include "config/config.h"
+#include "sources/source.h"
 #include "stats/stats.h"
 
 struct pipeline;
@@ -54,6 +55,14 @@ bool pipeline_paused(const struct pipeline *p);
 /* Snapshot every counter (fields of the main loop's own are left alone). */
 void pipeline_get_stats(struct pipeline *p, uint64_t now_ms,
 			struct tierd_stats *st);
+
+/*
+ * A process hands over its tracking descriptor (`track`): refused outside
+ * [scope], else the collector's sources decide.  0 with what happens now
+ * in @msg, or -errno with the reason in @msg.
+ */
+int pipeline_track(struct pipeline *p, const struct source_adopt *a,
+		   uint64_t now_ms, char *msg, size_t msglen);
 
 /* One line for sd_notify STATUS= and `tierctl status`. */
 void pipeline_summary(const struct pipeline *p, char *buf, size_t len);

@@ -215,6 +215,14 @@ bool collector_needs_reopen(const struct tierd_config *old,
 	return old->kernel_map_folios != new->kernel_map_folios;
 }
 
+void collector_carry(struct collector *to, struct collector *from)
+{
+	for (unsigned int i = 0; i < TIERD_SRC_NR; i++)
+		if (to->src[i].active && from->src[i].active &&
+		    to->src[i].ops->carry)
+			to->src[i].ops->carry(&to->src[i], &from->src[i]);
+}
+
 int collector_reconfigure(struct collector *c, const struct tierd_config *cfg)
 {
 	struct source_env env = { .cfg = cfg, .feat = &c->feat, .bpf = c->bpf,
@@ -276,6 +284,34 @@ void collector_arm(struct collector *c, const struct source_proc *procs,
 bool collector_source_active(const struct collector *c, enum tierd_source s)
 {
 	return (unsigned int)s < TIERD_SRC_NR && c->src[s].active;
+}
+
+void collector_set_slow_nodes(struct collector *c, uint64_t slow_mask)
+{
+	for (unsigned int i = 0; i < TIERD_SRC_NR; i++)
+		c->src[i].slow_mask = slow_mask;
+}
+
+int collector_adopt(struct collector *c, const struct source_adopt *a,
+		    uint64_t now_ms, char *msg, size_t msglen)
+{
+	const struct source *off = NULL;
+	struct source *s;
+	unsigned int i;
+
+	for_each_source(c, s, i) {
+		if (!s->ops->adopt)
+			continue;
+		if (s->active)
+			return s->ops->adopt(s, a, now_ms, msg, msglen);
+		off = s;
+	}
+	if (off)
+		snprintf(msg, msglen, "tierd tracks no descriptors: source %s is %s",
+			 tierd_source_name(off->ops->id), off->state);
+	else
+		snprintf(msg, msglen, "tierd has no source that takes descriptors");
+	return -EOPNOTSUPP;
 }
 
 void collector_tracking(const struct collector *c, bool *slow_users,

@@ -66,6 +66,12 @@ int collector_consume(struct collector *c, bool *more);
 bool collector_needs_reopen(const struct tierd_config *old,
 			    const struct tierd_config *new);
 
+/*
+ * @to replaces @from (a reload that reopened the collector): every source
+ * active in both takes over what @from's holds (sources_ops.carry).
+ */
+void collector_carry(struct collector *to, struct collector *from);
+
 /* Apply the tunables of a reload that keeps the source set.  0 or -errno. */
 int collector_reconfigure(struct collector *c, const struct tierd_config *cfg);
 
@@ -82,6 +88,21 @@ void collector_arm(struct collector *c, const struct source_proc *procs,
 		   size_t n, uint64_t now_ms);
 
 bool collector_source_active(const struct collector *c, enum tierd_source s);
+
+/*
+ * The nodes the pipeline treats as slow (0 when it is not tiering), for
+ * the sources that choose what to arm by where pages are.
+ */
+void collector_set_slow_nodes(struct collector *c, uint64_t slow_mask);
+
+/*
+ * A process hands over its tracking descriptor (`track`): the first
+ * active source that takes descriptors verifies and keeps it.  0 with
+ * what happens now in @msg, or -errno with the reason in @msg (nothing
+ * logged): -EOPNOTSUPP when no active source takes one.
+ */
+int collector_adopt(struct collector *c, const struct source_adopt *a,
+		    uint64_t now_ms, char *msg, size_t msglen);
 
 /*
  * Which processes the active sources want tracked: *@slow_users, those

@@ -10,4 +10,5 @@ const struct source_ops *const tierd_source_registry[TIERD_SRC_NR] = {
 	[TIERD_SRC_PRIVATE_NODE] = &private_node_source,
 	[TIERD_SRC_SOFT_DIRTY] = &soft_dirty_source,
 	[TIERD_SRC_NUMA_HINT] = &numa_hint_source,
+	[TIERD_SRC_UFFD] = &uffd_source,
 };

@@ -34,6 +34,19 @@ struct source_proc {
 	bool slow;		/* holds memory on a slow node */
 };
 
+/*
+ * A process handing a source its own tracking descriptor (the `track`
+ * request).  The connection's credentials say who sent it; the source
+ * proves the descriptor is that process's before it keeps it.
+ */
+struct source_adopt {
+	pid_t pid;		/* SO_PEERCRED of the connection */
+	uid_t uid;
+	int fd;			/* as received: duplicate it to keep it */
+	int peer_fdno;		/* the sender's own number of the descriptor */
+	uint64_t canary;	/* a page the sender registered, never touched */
+};
+
 /* What a source gets when it opens or reconfigures. */
 struct source_env {
 	const struct tierd_config *cfg;
@@ -84,6 +97,19 @@ struct source_ops {
 	/* Once per tick: re-arm tracking of the processes in scope. */
 	void (*arm)(struct source *s, const struct source_proc *procs,
 		    size_t n, uint64_t now_ms);
+	/*
+	 * Sources that take descriptors from processes: verify and keep
+	 * @a->fd.  0 with what the source now does in @msg, or -errno with
+	 * the reason in @msg (one line, for the sender).
+	 */
+	int (*adopt)(struct source *s, const struct source_adopt *a,
+		     uint64_t now_ms, char *msg, size_t msglen);
+	/*
+	 * A reload opened the collector anew: take over from @old (the same
+	 * source in the collector being replaced) what must outlive it,
+	 * such as descriptors processes handed over.
+	 */
+	void (*carry)(struct source *s, struct source *old);
 	/* A reload kept the source set; apply what changed.  0 or -errno. */
 	int (*reconfigure)(struct source *s, const struct source_env *env);
 	/* Add what only the source knows (the BPF counters are filled). */
@@ -96,6 +122,8 @@ struct source {
 	bool active;
 	char state[256];		/* "active (...)" or why it is off */
 	void *priv;			/* the module's own state */
+	/* nodes the pipeline treats as slow now; 0 when it is not tiering */
+	uint64_t slow_mask;
 };
 
 /* Every registered source, indexed by enum tierd_source. */
@@ -105,5 +133,6 @@ extern const struct source_ops *const tierd_source_registry[TIERD_SRC_NR];
 extern const struct source_ops private_node_source;
 extern const struct source_ops soft_dirty_source;
 extern const struct source_ops numa_hint_source;
+extern const struct source_ops uffd_source;
 
 #endif /* TIERD_SOURCES_SOURCE_H */

@@ -162,14 +162,47 @@ enum tierd_move_status {
 	  NULL)								\
 	X(rearm_errors, "source_rearm_errors_total",			\
 	  "Re-arming a process's tracking failed.", NULL)		\
+	X(descriptors_accepted, "source_descriptors_accepted_total",	\
+	  "Tracking descriptors processes handed over and the source kept.", NULL) \
+	X(descriptors_refused, "source_descriptors_refused_total",	\
+	  "Tracking descriptors refused (not verified, over a bound).", NULL) \
+	X(descriptors_dropped, "source_descriptors_dropped_total",	\
+	  "Tracking descriptors let go (exit, exec, closed by the process).", NULL) \
+	X(vmas_registered, "source_vmas_registered_total",		\
+	  "Mappings registered through the held descriptor on rescans (a first sight registers again what the process registered).", NULL) \
+	X(scans, "source_scans_total",					\
+	  "PAGEMAP_SCAN calls that collected and re-armed a range.", NULL) \
+	X(pages_reported, "source_pages_reported_total",		\
+	  "Pages those scans reported written (or accessed).", NULL)	\
+	X(scan_time_ns, "source_scan_time_ns_total",			\
+	  "Time spent collecting and re-arming, in ns.", NULL)		\
+	X(refreshes, "source_refreshes_total",				\
+	  "Rescans of a tracked process's mappings and page locations.", NULL) \
+	X(refresh_time_ns, "source_refresh_time_ns_total",		\
+	  "Time those rescans took (maps, numa_maps, move_pages), in ns.", NULL) \
 	X(prog_run_cnt, "source_prog_run_count_total",			\
 	  "BPF program runs (needs kernel.bpf_stats_enabled=1).", NULL)	\
 	X(prog_run_time_ns, "source_prog_run_time_ns_total",		\
 	  "BPF program run time in ns (needs kernel.bpf_stats_enabled=1).", NULL)
 
+/* A process a source holds a tracking descriptor of (uffd). */
+struct tierd_source_held {
+	int32_t pid;
+	uint32_t uid;
+	char comm[16];
+	char mode[8];			/* "wp" or "rwp" */
+	uint32_t ranges;		/* slow-tier ranges it scans */
+	uint64_t range_bytes;		/* their size */
+};
+
+#define TIERD_SOURCE_HELD_MAX 16
+
 struct tierd_source_stats {
 	bool active;
 	char state[256];		/* "active (...)" or why it is off */
+	unsigned int nr_held;		/* entries in held[] */
+	uint64_t held_total;		/* processes held, listed or not */
+	struct tierd_source_held held[TIERD_SOURCE_HELD_MAX];
 #define TIERD_SOURCE_FIELD(f, prom, help, col) uint64_t f;
 	TIERD_SOURCE_COUNTERS(TIERD_SOURCE_FIELD)
 #undef TIERD_SOURCE_FIELD

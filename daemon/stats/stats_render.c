@@ -153,7 +153,76 @@ static void json_source(struct json *j, const struct tierd_source_stats *s,
 	json_str(j, "state", state);
 	json_counters(j, source_counters, ARRAY_SIZE(source_counters), s, NULL);
 	json_bool(j, "prog_stats_enabled", s->prog_stats_enabled);
+	source_held_json(j, s);
 	json_obj_end(j);
+}
+
+static unsigned int nr_held(const struct tierd_source_stats *s)
+{
+	return s->nr_held < TIERD_SOURCE_HELD_MAX ? s->nr_held :
+						    TIERD_SOURCE_HELD_MAX;
+}
+
+void source_held_json(struct json *j, const struct tierd_source_stats *s)
+{
+	char comm[17], mode[sizeof(s->held[0].mode) + 1];
+
+	json_u64(j, "processes_held", s->held_total);
+	json_arr_begin(j, "processes");
+	for (unsigned int i = 0; i < nr_held(s); i++) {
+		const struct tierd_source_held *h = &s->held[i];
+
+		comm_copy(comm, h->comm);
+		memcpy(mode, h->mode, sizeof(h->mode));
+		mode[sizeof(h->mode)] = '\0';
+		json_obj_begin(j, NULL);
+		json_i64(j, "pid", h->pid);
+		json_u64(j, "uid", h->uid);
+		json_str(j, "comm", comm);
+		json_str(j, "mode", mode);
+		json_u64(j, "ranges", h->ranges);
+		json_u64(j, "range_bytes", h->range_bytes);
+		json_obj_end(j);
+	}
+	json_arr_end(j);
+}
+
+void source_held_table(struct strbuf *sb, const struct tierd_source_stats *s)
+{
+	char comm[17], mode[sizeof(s->held[0].mode) + 1], bytes[32];
+
+	for (unsigned int i = 0; i < nr_held(s); i++) {
+		const struct tierd_source_held *h = &s->held[i];
+
+		text_printable(comm, sizeof(comm), h->comm, sizeof(h->comm));
+		text_printable(mode, sizeof(mode), h->mode, sizeof(h->mode));
+		text_bytes(bytes, sizeof(bytes), h->range_bytes);
+		sb_printf(sb, "    pid %d (%s) uid %u, %s-async, %u slow-tier ranges, %s\n",
+			  h->pid, comm, h->uid, mode, h->ranges, bytes);
+	}
+	if (s->held_total > nr_held(s))
+		sb_printf(sb, "    ... and %" PRIu64 " more processes\n",
+			  s->held_total - nr_held(s));
+}
+
+/* The source's own counters the table has no column for, when not 0. */
+static void table_source_extra(struct strbuf *sb,
+			       const struct tierd_source_stats *s)
+{
+	const char *sep = "    ";
+	bool any = false;
+
+	for (size_t k = 0; k < ARRAY_SIZE(source_counters); k++) {
+		uint64_t v = U64_AT(s, source_counters[k].off);
+
+		if (source_counters[k].col || !v)
+			continue;
+		sb_printf(sb, "%s%s %" PRIu64, sep, source_counters[k].json, v);
+		sep = ", ";
+		any = true;
+	}
+	if (any)
+		sb_putc(sb, '\n');
 }
 
 void stats_render_json(const struct tierd_stats *st, struct strbuf *sb)
@@ -306,6 +375,8 @@ void stats_render_table(const struct tierd_stats *st, struct strbuf *sb)
 		text_printable(state, sizeof(state), st->src[i].state,
 			       sizeof(st->src[i].state));
 		sb_printf(sb, "  %s: %s\n", tierd_source_name(i), state);
+		table_source_extra(sb, &st->src[i]);
+		source_held_table(sb, &st->src[i]);
 	}
 
 	sb_putc(sb, '\n');

@@ -51,6 +51,14 @@ void status_render_json(const struct tierd_status_view *v, struct strbuf *sb);
 void status_render_table(const struct tierd_status_view *v,
 			 struct strbuf *sb);
 
+/*
+ * The processes a source holds descriptors of, shared by stats and
+ * status: a "processes" array, and one line each under the source.
+ */
+struct json;
+void source_held_json(struct json *j, const struct tierd_source_stats *s);
+void source_held_table(struct strbuf *sb, const struct tierd_source_stats *s);
+
 void folios_render_json(const struct folio_info *f, size_t n,
 			struct strbuf *sb);
 void folios_render_table(const struct folio_info *f, size_t n,

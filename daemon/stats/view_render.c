@@ -34,6 +34,7 @@ void status_render_json(const struct tierd_status_view *v, struct strbuf *sb)
 		json_obj_begin(&j, tierd_source_name(i));
 		json_bool(&j, "active", v->src[i].active);
 		json_str(&j, "state", state);
+		source_held_json(&j, &v->src[i]);
 		json_obj_end(&j);
 	}
 	json_obj_end(&j);
@@ -80,6 +81,7 @@ void status_render_table(const struct tierd_status_view *v, struct strbuf *sb)
 		sb_printf(sb, "source:   %-13s %-8s %s\n",
 			  tierd_source_name(i),
 			  v->src[i].active ? "active" : "inactive", state);
+		source_held_table(sb, &v->src[i]);
 	}
 	for (i = 0; v->node && i < v->nr_nodes && i < 64; i++) {
 		const struct tierd_node_stats *n = &v->node[i];

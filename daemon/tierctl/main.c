@@ -38,6 +38,9 @@ static void usage(FILE *f)
 		"Commands:\n");
 	for (v = 0; v < CTL_VERB_NR; v++) {
 		vi = ctl_verb_info(v);
+		/* a descriptor comes from the process itself, not tierctl */
+		if (vi->takes & CTL_TAKES_FD)
+			continue;
 		snprintf(cmd, sizeof(cmd), "%s%s", vi->name,
 			 vi->takes & CTL_TAKES_PID ? " [PID]" : "");
 		fprintf(f, "  %-14s %s%s%s\n", cmd, vi->help,
@@ -209,6 +212,9 @@ int main(int argc, char **argv)
 	if (v < 0)
 		return usage_error("unknown command '%s'", argv[optind]);
 	vi = ctl_verb_info(v);
+	if (vi->takes & CTL_TAKES_FD)
+		return usage_error("'%s' is sent by a process about itself, with its descriptor (libtierd-track(3)), not by tierctl",
+				   vi->name);
 	if (json && !(vi->takes & CTL_TAKES_JSON))
 		return usage_error("--json is not supported by '%s'",
 				   vi->name);

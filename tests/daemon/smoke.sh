@@ -20,6 +20,7 @@ D=$(mktemp -d /tmp/tierd-smoke.XXXXXX)
 chmod 755 "$D"		# uid 65534 must reach the socket
 CONF=$D/tierd.conf
 SOCK=$D/run/tierd.sock
+TSOCK=$D/run/track.sock		# [control] track_socket: beside SOCK
 LOG=$D/tierd.log
 PID=
 fails=0
@@ -97,8 +98,9 @@ else
 	fail "metrics malformed"
 fi
 ctl stats | grep -q '^table  *size [0-9]*, cap' && pass "stats table" || fail "stats table"
-# tierctl's commands and the daemon's help come from one verb table.
-ctl help | awk '{print $1}' > "$D/verbs.daemon"
+# tierctl's commands and the daemon's help come from one verb table; track
+# is made by a process itself (libtierd-track), never by tierctl.
+ctl help | awk '$1 != "track" {print $1}' > "$D/verbs.daemon"
 "$TIERCTL" --help | sed -n '/^Commands:/,/^$/p' | awk 'NF && !/:$/ {print $1}' > "$D/verbs.tierctl"
 if [ -s "$D/verbs.daemon" ] && cmp -s "$D/verbs.daemon" "$D/verbs.tierctl"; then
 	pass "tierctl --help and help list the same $(wc -l < "$D/verbs.daemon") requests"
@@ -139,6 +141,15 @@ other stats 2>"$D/err"; rc=$?
 [ $rc -eq 1 ] && grep -q "error: permission denied" "$D/err" &&
 	pass "non-member on a 0666 socket: $(cat "$D/err")" || fail "non-member: rc $rc $(cat "$D/err")"
 chmod 0660 "$SOCK"
+# The track socket: anybody connects, nothing but track is answered.
+mode=$(stat -c '%a' "$TSOCK" 2>/dev/null)
+[ "$mode" = 666 ] && pass "track socket $TSOCK mode 666" || fail "track socket mode '$mode'"
+setpriv --reuid=65534 --regid=65534 --clear-groups "$TIERCTL" --socket "$TSOCK" stats 2>"$D/err"; rc=$?
+[ $rc -eq 1 ] && grep -q "error: permission denied: the track socket answers only track" "$D/err" &&
+	pass "non-member on the track socket: $(cat "$D/err")" || fail "track socket stats: rc $rc $(cat "$D/err")"
+ctl track 0x1000 3 2>"$D/err"; rc=$?
+[ $rc -eq 2 ] && grep -q "is sent by a process about itself" "$D/err" &&
+	pass "tierctl track: usage error" || fail "tierctl track: rc $rc $(cat "$D/err")"
 
 # --- junk, oversize, many clients, idle ------------------------------------------
 python3 "$HERE/ctl_client.py" "$SOCK" junk && pass "junk requests answered" || fail "junk"
@@ -230,6 +241,8 @@ wait $PID; rc=$?
 PID=
 [ $rc -eq 0 ] && pass "SIGTERM: exit 0" || fail "SIGTERM: exit $rc"
 [ ! -e "$SOCK" ] && pass "socket removed" || fail "socket left behind"
+[ ! -e "${SOCK%/*}/track.sock" ] && pass "track socket removed" ||
+	fail "track socket left behind"
 
 # --- a stale socket from a crash is replaced; sd_notify protocol ------------------
 # A fake systemd notify socket records what tierd tells the service manager.

@@ -134,7 +134,7 @@ proc_cpu_ticks() {
 }
 
 start_workload() {
-	( e2e-workload $WL_ARGS --wait-go 2>&1; echo "E2E-WORKLOAD-EXIT rc=$?" ) |
+	( $WL_ENV e2e-workload $WL_ARGS --wait-go 2>&1; echo "E2E-WORKLOAD-EXIT rc=$?" ) |
 		tee /tmp/wl.out &
 	i=0
 	while ! grep -q '^E2E-READY' /tmp/wl.out 2>/dev/null; do
@@ -276,6 +276,29 @@ run_numa_balancing() {
 	echo "E2E-KTHREAD-CPU ticks=$(( $(kthread_cpu_ticks) - k0 )) hz=100"
 }
 
+# The workload opts itself in through the preload shim, so tierd runs
+# first; the stderr line the shim prints when refused says why.
+run_tierd_uffd() {
+	start_tierd
+	WL_ENV="env LD_PRELOAD=$TRACK_LIB TIERD_TRACK_SOCKET=${TIERD_SOCKET%/*}/track.sock"
+	start_workload
+	WL_ENV=
+	grep 'tierd-track:' /tmp/wl.out
+	echo "E2E-TRACK-STATUS-BEGIN"
+	tierctl --socket "$TIERD_SOCKET" status
+	echo "E2E-TRACK-STATUS-END rc=$?"
+	echo "E2E-EFFECTIVE-BEGIN"
+	tierctl --socket "$TIERD_SOCKET" config
+	echo "E2E-EFFECTIVE-END rc=$?"
+	go
+	wait_workload
+	echo "E2E-STATS-BEGIN"
+	tierctl --socket "$TIERD_SOCKET" stats --json
+	echo "E2E-STATS-END rc=$?"
+	echo "E2E-TIERD-CPU ticks=$(proc_cpu_ticks $TIERD_PID) hz=100"
+	stop_tierd
+}
+
 # A stand-in promoter that knows the hot set: proves the harness's positive
 # path and the cross-process move_pages path without tierd.
 run_oracle() {
@@ -307,6 +330,7 @@ run_exec() {
 echo "E2E-BEGIN scenario=$SCENARIO"
 check_kernel
 case "$SCENARIO" in
+tierd-uffd) run_tierd_uffd ;;
 tierd|tierd-disabled|tierd-*) run_tierd ;;
 numa-balancing) run_numa_balancing ;;
 oracle) run_oracle ;;

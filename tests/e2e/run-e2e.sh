@@ -14,6 +14,7 @@ set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 scenario=tierd
 tierd_bin= tierctl_bin= workload_bin=
+track_lib=
 timeout_s=${E2E_TIMEOUT:-300}
 artifact_dir=${E2E_ARTIFACT_DIR:-${TMPDIR:-/tmp}}
 kernel=${E2E_KERNEL:-}
@@ -52,7 +53,10 @@ usage: $0 --workload PATH [--tierd PATH --tierctl PATH] [options]
   --scenario S       tierd (default) | tierd-disabled | tierd-headroom |
                      tierd-mover (kernel tiering promotes before tierd
                      starts; with --set promotion.take_over=yes tierd takes
-                     over) | numa-balancing | oracle | migratepages | exec
+                     over) | tierd-uffd | numa-balancing | oracle | migratepages |
+                     exec
+  --track-lib PATH   tierd-uffd: libtierd-track.so, preloaded into the
+                     workload (which opts in; the other sources are off)
   --exec CMD         scenario exec: run CMD in the guest (report only)
   --add-bin PATH     also copy PATH (and its libraries) to /e2e/bin
   --set SEC.KEY=VAL  override or add a key of the generated tierd.conf
@@ -89,6 +93,7 @@ while [ $# -gt 0 ]; do
 	--tierd) tierd_bin=$2; shift ;;
 	--tierctl) tierctl_bin=$2; shift ;;
 	--workload) workload_bin=$2; shift ;;
+	--track-lib) track_lib=$2; shift ;;
 	--nb-mode) nb_mode=$2; shift ;;
 	--nb-promote-rate) nb_promote_rate=$2; shift ;;
 	--access) access=$2; shift ;;
@@ -114,7 +119,7 @@ while [ $# -gt 0 ]; do
 done
 
 case "$scenario" in
-tierd|tierd-disabled|tierd-headroom|tierd-mover) needs_tierd=1 ;;
+tierd|tierd-disabled|tierd-headroom|tierd-mover|tierd-uffd) needs_tierd=1 ;;
 numa-balancing|oracle|migratepages|exec) needs_tierd=0 ;;
 *) echo "run-e2e: --scenario: unknown scenario '$scenario'" >&2; exit 2 ;;
 esac
@@ -144,6 +149,9 @@ if [ $needs_tierd = 1 ]; then
 	need_exe --tierd "$tierd_bin"
 	need_exe --tierctl "$tierctl_bin"
 fi
+if [ "$scenario" = tierd-uffd ] && [ -z "$judge_log" ]; then
+	[ -r "$track_lib" ] || { echo "run-e2e: scenario tierd-uffd needs --track-lib PATH (libtierd-track.so)" >&2; exit 2; }
+fi
 
 guest_need_tools
 
@@ -164,6 +172,9 @@ build_initramfs() {
 	for b in "${extra_bins[@]}"; do
 		copy_with_libs "$b" "/e2e/bin/${b##*/}" || return 1
 	done
+	if [ -n "$track_lib" ]; then
+		copy_with_libs "$track_lib" /e2e/lib/libtierd-track.so || return 1
+	fi
 	if command -v migratepages >/dev/null; then
 		copy_with_libs "$(command -v migratepages)" /e2e/bin/migratepages || return 1
 	fi
@@ -181,6 +192,7 @@ WL_DURATION_MS=$duration_ms
 TIERD_SOCKET=$socket
 NB_MODE=$nb_mode
 NB_PROMOTE_RATE=$nb_promote_rate
+TRACK_LIB=$([ -n "$track_lib" ] && echo /e2e/lib/libtierd-track.so)
 EOF
 	printf '%s\n' "$exec_cmd" > "$root/e2e/exec.sh"
 	if [ -n "$base_conf" ]; then
@@ -233,6 +245,14 @@ EOF
 			"$root/e2e/tierd.conf.in" > "$root/e2e/tierd.conf.tmp" &&
 			mv "$root/e2e/tierd.conf.tmp" "$root/e2e/tierd.conf.in" || return 1
 	done
+	# tierd-uffd: the workload opts itself in (libtierd-track), so tierd
+	# starts first and finds it by name; the other sources stay out
+	if [ "$scenario" = tierd-uffd ] && [ -z "$base_conf" ]; then
+		sed -i 's/^soft_dirty = on$/soft_dirty = off\nnuma_hint = off\nuffd = on/;
+			s/^private_node = auto$/private_node = off/;
+			s/^include_pids = @PID@$/include_comms = e2e-workload/' \
+			"$root/e2e/tierd.conf.in" || return 1
+	fi
 	(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) > "$work/initramfs.gz"
 }
 
@@ -473,11 +493,31 @@ judge_mover() {
 		"after tierd stopped: $after (kernel.numa_balancing = 2 and rate 65536 before)"
 }
 
+# tierd-uffd: the userfaultfd source alone saw the hot set; how many
+# tracking faults the workload took once its hot set lived in DRAM.
+judge_uffd() {
+	local acc held rep other
+	acc=$(jq -r '.sources.uffd.descriptors_accepted // empty' "$work/stats.json")
+	rep=$(jq -r '.sources.uffd.pages_reported // empty' "$work/stats.json")
+	other=$(jq -r '[.sources | to_entries[] | select(.key != "uffd" and .value.active) | .key] | join(",")' "$work/stats.json")
+	check uffd_source $([ "${acc:-0}" -ge 1 ] && [ "${rep:-0}" -gt 0 ] && [ -z "$other" ] && echo 1 || echo 0) \
+		"descriptors_accepted=${acc:-missing} pages_reported=${rep:-missing}, other active sources: ${other:-none}"
+	held=$(sed -n '/^E2E-LIVESTATS-BEGIN/,/^E2E-LIVESTATS-END/p' "$C" | sed '1d;$d' |
+		jq -r '.sources.uffd.processes[0] | "\(.pid) \(.comm) \(.mode) ranges=\(.ranges) range_bytes=\(.range_bytes)"' 2>/dev/null)
+	infos+=("uffd: held 2 s before the end: ${held:-none}; $(jq -r '.sources.uffd | "scans=\(.scans) scan_time_ns=\(.scan_time_ns) refreshes=\(.refreshes) refresh_time_ns=\(.refresh_time_ns) vmas_registered=\(.vmas_registered)"' "$work/stats.json")")
+	infos+=("workload minor faults per sample (t_ms:faults): $(grep '^E2E-SAMPLE' "$C" | awk '{ t = ""; m = ""; for (i = 1; i <= NF; i++) { if ($i ~ /^t_ms=/) t = substr($i, 6); if ($i ~ /^minflt=/) m = substr($i, 8) } if (m != "") { printf "%s%s:%d", sep, t, m - p; sep = " "; p = m } }')")
+}
+
 if [ -z "$infra_fail" ]; then
 	case "$scenario" in
 	tierd|tierd-disabled)
 		judge_placement
 		judge_tierd
+		;;
+	tierd-uffd)
+		judge_placement
+		judge_tierd
+		judge_uffd
 		;;
 	tierd-headroom)
 		judge_tierd

@@ -327,16 +327,20 @@ static int query_placement(pid_t pid, const struct wl_layout *l,
 	return 0;
 }
 
+/* minflt: the workload's minor faults so far (tracking faults among them) */
 static void print_placement(const char *tag, uint64_t t_ms,
 			    const struct placement *pl)
 {
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
 	printf("%s t_ms=%llu hot_on0=%llu hot_on1=%llu hot_other=%llu "
-	       "cold_on0=%llu cold_on1=%llu cold_other=%llu\n", tag,
+	       "cold_on0=%llu cold_on1=%llu cold_other=%llu minflt=%ld\n", tag,
 	       (unsigned long long)t_ms,
 	       (unsigned long long)pl->hot_on[0], (unsigned long long)pl->hot_on[1],
 	       (unsigned long long)pl->hot_other,
 	       (unsigned long long)pl->cold_on[0], (unsigned long long)pl->cold_on[1],
-	       (unsigned long long)pl->cold_other);
+	       (unsigned long long)pl->cold_other, ru.ru_minflt);
 	fflush(stdout);
 }
 

@@ -199,6 +199,23 @@ static int fake_reload(void *ctx, char *why, size_t whylen)
 	return r;
 }
 
+/* A descriptor reaches the op only with track, and it is the one sent. */
+static int fake_track(void *ctx, const struct ctl_request *req, char *msg,
+		      size_t msglen)
+{
+	struct world *w = ctx;
+
+	w->dispatched++;
+	if (req->fd != 1000 || req->verb != CTL_TRACK) {
+		fprintf(stderr, "track op got fd %d for %s\n", req->fd,
+			ctl_verb_name(req->verb));
+		abort();
+	}
+	/* the input doubles as the op's answer, one line or several */
+	snprintf(msg, msglen, "%s", w->str);
+	return w->size && (w->data[0] & 1) ? -EPERM : 0;
+}
+
 static void fake_log(void *ctx, int prio, const char *line)
 {
 	check_one_line("log line", line, false);
@@ -212,6 +229,7 @@ static const struct ctl_ops fake_ops = {
 	.top_folios = fake_top_folios,
 	.set_paused = fake_set_paused,
 	.reload = fake_reload,
+	.track = fake_track,
 	.log = fake_log,
 };
 
@@ -272,6 +290,7 @@ static void serve(struct world *w, const struct ctl_peer *peer,
 		  bool have_group, enum ctl_access want,
 		  enum attachment att, char *buf)
 {
+	bool fd_ok;
 	struct ctl_sender from;
 	struct ctl_message msg = {
 		.data = (const char *)w->data, .len = w->size, .fd = -1,
@@ -288,6 +307,9 @@ static void serve(struct world *w, const struct ctl_peer *peer,
 		.pid = peer->pid, .uid = peer->uid, .gid = peer->gid,
 		.access = ctl_peer_access(peer, have_group, STATS_GID),
 	};
+	/* the track socket gives every peer self-service access */
+	if (want == CTL_ACCESS_SELF)
+		from.access = CTL_ACCESS_SELF;
 	if (from.access != want) {
 		fprintf(stderr, "uid %u gid %u group %d: access %d, want %d\n",
 			peer->uid, peer->gid, have_group, from.access, want);
@@ -324,7 +346,9 @@ static void serve(struct world *w, const struct ctl_peer *peer,
 		if (ctl_allowed(from.access, req.verb) !=
 		    (from.access == CTL_ACCESS_ALL ||
 		     (from.access == CTL_ACCESS_READ &&
-		      !ctl_verb_mutating(req.verb)))) {
+		      !ctl_verb_mutating(req.verb)) ||
+		     (from.access == CTL_ACCESS_SELF &&
+		      (ctl_verb_info(req.verb)->takes & CTL_SELF_SERVICE)))) {
 			fprintf(stderr, "access %d to %s decided wrongly\n",
 				from.access, ctl_verb_name(req.verb));
 			abort();
@@ -350,8 +374,10 @@ static void serve(struct world *w, const struct ctl_peer *peer,
 		fprintf(stderr, "connection closed after an ok reply\n");
 		abort();
 	}
-	if (!parsed || !ctl_allowed(from.access, req.verb) ||
-	    att != ATTACH_NONE) {
+	/* exactly one descriptor with the verbs that take one, else none */
+	fd_ok = parsed && (att == ATTACH_FD) ==
+		!!(ctl_verb_info(req.verb)->takes & CTL_TAKES_FD);
+	if (!parsed || !ctl_allowed(from.access, req.verb) || !fd_ok) {
 		/* refused: an error, and nothing done for it */
 		if (!error || w->dispatched != dispatched) {
 			fprintf(stderr, "%s reply with attachment %d, parsed "
@@ -396,6 +422,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		member.nr_groups = 8;
 		member.gid = 1000;
 		serve(w, &root, have_group, CTL_ACCESS_ALL, att, buf);
+		serve(w, &other, have_group, CTL_ACCESS_SELF, att, buf);
 		serve(w, &other, have_group, CTL_ACCESS_NONE, att, buf);
 		/* ... then the stats group at a position the input picks */
 		groups[size ? data[0] % 8 : 0] = STATS_GID;

@@ -127,6 +127,21 @@ void collector_arm(struct collector *c, const struct source_proc *procs,
 {
 }
 
+void collector_set_slow_nodes(struct collector *c, uint64_t slow_mask)
+{
+}
+
+void collector_carry(struct collector *to, struct collector *from)
+{
+}
+
+int collector_adopt(struct collector *c, const struct source_adopt *a,
+		    uint64_t now_ms, char *msg, size_t msglen)
+{
+	snprintf(msg, msglen, "no descriptors in the fuzzer");
+	return -EOPNOTSUPP;
+}
+
 bool collector_source_active(const struct collector *c, enum tierd_source s)
 {
 	return true;

@@ -26,12 +26,19 @@ static void base_config(struct tierd_config *cfg)
 	cfg->granule_kb = 4;
 	cfg->table_max_folios = 65536;
 	cfg->kernel_map_folios = 65536;
+	cfg->uffd_max_per_user = 4;
+	cfg->uffd_max_total = 8;
+	cfg->rearm_interval_ms = 200;
 }
 
 static void no_event(void *ctx, const struct tierd_event *ev)
 {
 	fail_msg("no source is active, yet a record arrived");
 }
+
+static void expect_unsupported(const struct tierd_config *cfg,
+			       const struct kernel_features *f,
+			       const char *want_err);
 
 /* Open, expecting success with no source active; return the stats. */
 static void open_idle(const struct tierd_config *cfg,
@@ -71,10 +78,12 @@ static void test_off_by_config(void **state)
 	cfg.src_private_node = TIERD_OFF;
 	cfg.src_soft_dirty = TIERD_OFF;
 	cfg.src_numa_hint = TIERD_OFF;
+	cfg.src_uffd = TIERD_OFF;
 	open_idle(&cfg, &f, st);
 	assert_string_equal(st[TIERD_SRC_PRIVATE_NODE].state, "off by config");
 	assert_string_equal(st[TIERD_SRC_SOFT_DIRTY].state, "off by config");
 	assert_string_equal(st[TIERD_SRC_NUMA_HINT].state, "off by config");
+	assert_string_equal(st[TIERD_SRC_UFFD].state, "off by config");
 	assert_int_equal(st[TIERD_SRC_SOFT_DIRTY].faults_seen, 0);
 	assert_int_equal(st[TIERD_SRC_SOFT_DIRTY].prog_run_cnt, 0);
 }
@@ -112,9 +121,73 @@ static void test_auto_no_btf(void **state)
 
 	base_config(&cfg);
 	open_idle(&cfg, &f, st);
-	for (s = 0; s < TIERD_SRC_NR; s++)
+	for (s = 0; s < TIERD_SRC_NR; s++) {
+		/* the userfaultfd source needs no BTF, but a newer kernel */
+		if (!tierd_source_registry[s]->uses_bpf)
+			continue;
 		assert_string_equal(st[s].state,
 			"off: kernel has no BTF (/sys/kernel/btf/vmlinux): needs a kernel built with CONFIG_DEBUG_INFO_BTF");
+	}
+}
+
+/*
+ * uffd: each missing piece in turn; with all of them the source runs
+ * without BPF and takes descriptors, and with it off `track` is refused
+ * naming why.
+ */
+static void test_uffd_reasons(void **state)
+{
+	struct kernel_features f = { .uffd_errno = -ENOSYS };
+	struct tierd_source_stats st[TIERD_SRC_NR];
+	struct source_adopt a = { .pid = 1, .fd = -1 };
+	struct collector *c = NULL;
+	struct tierd_config cfg;
+	char err[256] = "", msg[256];
+
+	base_config(&cfg);
+	open_idle(&cfg, &f, st);
+	assert_string_equal(st[TIERD_SRC_UFFD].state,
+		"off: kernel has no userfaultfd (CONFIG_USERFAULTFD)");
+	f.uffd_errno = -EPERM;
+	open_idle(&cfg, &f, st);
+	assert_string_equal(st[TIERD_SRC_UFFD].state,
+		"off: tierd cannot make a userfaultfd to ask the kernel what it offers (userfaultfd(2) refused: seccomp or an LSM)");
+	f.uffd_errno = 0;
+	f.uffd_features = 1 << 12;	/* 6.1: no WP_ASYNC */
+	open_idle(&cfg, &f, st);
+	assert_string_equal(st[TIERD_SRC_UFFD].state,
+		"off: kernel's userfaultfd has no UFFD_FEATURE_WP_ASYNC (needs Linux 6.7)");
+	f.uffd_features |= 1 << 15;
+	open_idle(&cfg, &f, st);
+	assert_string_equal(st[TIERD_SRC_UFFD].state,
+		"off: kernel has no PAGEMAP_SCAN ioctl on /proc/PID/pagemap (needs Linux 6.7)");
+	/* the reason comes back to a process that asks to be tracked */
+	assert_int_equal(collector_open(&cfg, &f, NULL, no_event, NULL, &c, err,
+					sizeof(err)), 0);
+	assert_int_equal(collector_adopt(c, &a, 1, msg, sizeof(msg)),
+			 -EOPNOTSUPP);
+	assert_string_equal(msg, "tierd tracks no descriptors: source uffd is off: kernel has no PAGEMAP_SCAN ioctl on /proc/PID/pagemap (needs Linux 6.7)");
+	collector_close(c);
+	cfg.src_uffd = TIERD_ON;
+	expect_unsupported(&cfg, &f,
+		"[sources] uffd = on, but kernel has no PAGEMAP_SCAN ioctl on /proc/PID/pagemap (needs Linux 6.7)");
+
+	f.pagemap_scan = true;
+	assert_int_equal(collector_open(&cfg, &f, NULL, no_event, NULL, &c, err,
+					sizeof(err)), 0);
+	assert_true(collector_source_active(c, TIERD_SRC_UFFD));
+	/* a source without BPF loads no object */
+	assert_int_equal(collector_ring_fd(c), -1);
+	collector_read_stats(c, st);
+	assert_string_equal(st[TIERD_SRC_UFFD].state,
+		"active (WP-async, one PAGEMAP_SCAN per slow-tier range; RWP absent: UFFDIO_API offers no UFFD_FEATURE_RWP, the posted series is in no released kernel: writes only)");
+	/* a descriptor that is none is refused, and counted */
+	assert_int_equal(collector_adopt(c, &a, 1, msg, sizeof(msg)), -EBADF);
+	assert_string_equal(msg, "cannot inspect the descriptor: Bad file descriptor");
+	collector_read_stats(c, st);
+	assert_int_equal(st[TIERD_SRC_UFFD].descriptors_refused, 1);
+	assert_int_equal(st[TIERD_SRC_UFFD].held_total, 0);
+	collector_close(c);
 }
 
 static void test_auto_no_page_fault_tp(void **state)
@@ -290,6 +363,7 @@ int main(void)
 		cmocka_unit_test(test_off_by_config),
 		cmocka_unit_test(test_auto_stock_kernel),
 		cmocka_unit_test(test_auto_no_btf),
+		cmocka_unit_test(test_uffd_reasons),
 		cmocka_unit_test(test_numa_hint_reasons),
 		cmocka_unit_test(test_auto_no_page_fault_tp),
 		cmocka_unit_test(test_on_but_missing),

@@ -845,8 +845,8 @@ static void test_err_contradictions(void **state)
 			 NAME ":3: [nodes] fast: node 2 is also in the slow set (line 2)");
 	expect_one_error("[nodes]\nfast = 2\nslow = 1-3\n",
 			 NAME ":3: [nodes] slow: node 2 is also the fast node (line 2)");
-	expect_one_error("[sources]\nprivate_node = off\n\nsoft_dirty = off\nnuma_hint = off\n",
-			 NAME ":5: [sources] numa_hint: every source is off");
+	expect_one_error("[sources]\nprivate_node = off\n\nsoft_dirty = off\nnuma_hint = off\nuffd = off\n",
+			 NAME ":6: [sources] uffd: every source is off");
 	expect_one_error("[scope]\ninclude_pids = 5 6\nexclude_pids = 7,6\n",
 			 NAME ":3: [scope] exclude_pids: pid 6 is also in include_pids (line 2)");
 	expect_one_error("[scope]\nexclude_pids = 6\ninclude_pids = 6\n",
@@ -872,6 +872,18 @@ static void test_err_contradictions(void **state)
 			 NAME ":3: [hotness] promote_score: promote_score = 12 can never be reached: a folio reported in every window converges to threshold x read_weight / (1 - decay) = 2 x 3 / (1 - 0.5) = 12 (threshold: default, decay: default, read_weight: line 2)");
 	expect_one_error("[hotness]\nwrite_weight = 0\nread_weight = 0\n",
 			 NAME ":3: [hotness] read_weight: read_weight and write_weight are both 0: no access would count");
+	/* the track socket is open to everybody: never the control socket */
+	expect_one_error("[control]\ntrack_socket = /run/tierd/tierd.sock\n",
+			 NAME ":2: [control] track_socket: /run/tierd/tierd.sock is also socket (default): the track socket is open to every user and answers only track");
+	/* empty: beside the control socket, which must leave room for it */
+	expect_one_error("[control]\nsocket = /run/tierd/track.sock\n",
+			 NAME ":2: [control] socket: /run/tierd/track.sock is also track_socket (default): the track socket is open to every user and answers only track");
+	expect_one_error("[control]\nsocket = /" "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/b\n",
+			 NAME ":2: [control] socket: /" "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/b leaves no room for track.sock beside it (set [control] track_socket)");
+	expect_one_error("[control]\ntrack_socket = /run/x.sock\nsocket = /run/x.sock\n",
+			 NAME ":3: [control] socket: /run/x.sock is also track_socket (line 2): the track socket is open to every user and answers only track");
+	expect_one_error("[sources]\nuffd_max_per_user = 300\n",
+			 NAME ":2: [sources] uffd_max_per_user: uffd_max_per_user = 300 exceeds uffd_max_total = 256 (default)");
 }
 
 /*

@@ -238,14 +238,60 @@ static void test_help_lists_every_verb(void **state)
 	ctl_help(&sb);
 	assert_int_equal(sb.err, 0);
 	for (v = 0; v < CTL_VERB_NR; v++) {
-		char line[32];
+		unsigned int takes = ctl_verb_info(v)->takes;
+		char line[64];
 
 		snprintf(line, sizeof(line), "%s", ctl_verb_name(v));
 		if (!strstr(buf, line))
 			fail_msg("help lacks '%s'", line);
-		/* What help names, parse accepts. */
+		/* What help names, parse accepts, with the arguments it needs. */
+		snprintf(line, sizeof(line), "%s%s%s", ctl_verb_name(v),
+			 takes & CTL_TAKES_ADDR ? " 0x7f0000001000" : "",
+			 takes & CTL_TAKES_FDNO ? " 3" : "");
 		expect_ok(line, v, false, 0);
 	}
+}
+
+/* track ADDR FD: both required, in that order; nothing else. */
+static void test_parse_track(void **state)
+{
+	struct ctl_request req;
+	char err[256];
+
+	assert_int_equal(parse("track 0x7f0000001000 5\n", &req, err,
+			       sizeof(err)), 0);
+	assert_int_equal(req.verb, CTL_TRACK);
+	assert_int_equal(req.addr, 0x7f0000001000ULL);
+	assert_int_equal(req.fdno, 5);
+	assert_int_equal(req.fd, -1);
+	assert_int_equal(parse("track 0x1000 0", &req, err, sizeof(err)), 0);
+	assert_int_equal(req.fdno, 0);
+	expect_err("track", -EINVAL,
+		   "request 'track' is incomplete, usage: track ADDR FD");
+	expect_err("track 0x1000", -EINVAL,
+		   "request 'track 0x1000' is incomplete, usage: track ADDR FD");
+	expect_err("track 5 0x1000", -EINVAL, "bad argument '5'");
+	expect_err("track 0x0 5", -EINVAL, "bad argument '0x0'");
+	expect_err("track 1000 5", -EINVAL, "bad argument '1000'");
+	expect_err("track 0x1000 -1", -EINVAL, "bad argument '-1'");
+	expect_err("track 0x1000 5 json", -EINVAL, "bad argument 'json'");
+	expect_err("track 0x10000000000000000 5", -EINVAL,
+		   "bad argument '0x10000000000000000'");
+}
+
+/* The track socket's peers may make self-service requests only. */
+static void test_self_service_access(void **state)
+{
+	for (unsigned int v = 0; v < CTL_VERB_NR; v++) {
+		bool self = ctl_verb_info(v)->takes & CTL_SELF_SERVICE;
+
+		assert_int_equal(ctl_allowed(CTL_ACCESS_SELF, v), self);
+		assert_false(ctl_allowed(CTL_ACCESS_NONE, v));
+	}
+	assert_true(ctl_allowed(CTL_ACCESS_SELF, CTL_TRACK));
+	/* root and the stats group may track on the control socket too */
+	assert_true(ctl_allowed(CTL_ACCESS_READ, CTL_TRACK));
+	assert_true(ctl_allowed(CTL_ACCESS_ALL, CTL_TRACK));
 }
 
 static void test_verb_table(void **state)
@@ -357,6 +403,8 @@ int main(void)
 		cmocka_unit_test(test_verb_table),
 		cmocka_unit_test(test_parse_pid),
 		cmocka_unit_test(test_docs_name_every_verb),
+		cmocka_unit_test(test_parse_track),
+		cmocka_unit_test(test_self_service_access),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -32,6 +32,9 @@ struct fake {
 	unsigned int nr_log;
 	int log_prio[16];
 	char log[16][1024];
+	unsigned int track_calls;
+	struct ctl_request last_track;
+	int track_ret;
 };
 
 static void fake_fill_stats(void *ctx, struct tierd_stats *st)
@@ -93,6 +96,21 @@ static int fake_reload(void *ctx, char *why, size_t whylen)
 	return f->reload_ret;
 }
 
+static int fake_track(void *ctx, const struct ctl_request *req, char *msg,
+		      size_t msglen)
+{
+	struct fake *f = ctx;
+
+	f->track_calls++;
+	f->last_track = *req;
+	if (f->track_ret < 0)
+		snprintf(msg, msglen, "pid %d: refused by the fake",
+			 (int)req->peer_pid);
+	else
+		snprintf(msg, msglen, "tracking pid %d", (int)req->peer_pid);
+	return f->track_ret;
+}
+
 static void fake_log(void *ctx, int prio, const char *line)
 {
 	struct fake *f = ctx;
@@ -112,6 +130,7 @@ static const struct ctl_ops fake_ops = {
 	.top_folios = fake_top_folios,
 	.set_paused = fake_set_paused,
 	.reload = fake_reload,
+	.track = fake_track,
 	.log = fake_log,
 };
 
@@ -130,6 +149,10 @@ static const struct ctl_sender member = {
 };
 static const struct ctl_sender other = {
 	.pid = 79, .uid = 1001, .gid = 1001, .access = CTL_ACCESS_NONE,
+};
+/* a peer of the track socket */
+static const struct ctl_sender tracker = {
+	.pid = 80, .uid = 1002, .gid = 1002, .access = CTL_ACCESS_SELF,
 };
 
 static int setup(void **state)
@@ -445,6 +468,66 @@ static void test_parse_error_counted(void **state)
 	assert_int_equal(w->svc.counters.errors, 1);
 }
 
+/*
+ * `track` on the track socket: the descriptor, the canary and the
+ * sender's own number reach the op with the sender's credentials; the
+ * reply is the op's line, ok or error, and it is logged once.
+ */
+static void test_track(void **state)
+{
+	struct world *w = *state;
+	const char text[] = "track 0x7f0000001000 5\n";
+	struct ctl_message m = { .data = text, .len = sizeof(text) - 1,
+				 .fd = 42, .nr_fds = 1 };
+	const char *r;
+
+	r = ask_msg(w, &tracker, m, NULL);
+	assert_string_equal(r, "ok\ntracking pid 80\n");
+	assert_int_equal(w->fake.track_calls, 1);
+	assert_int_equal(w->fake.last_track.fd, 42);
+	assert_int_equal(w->fake.last_track.fdno, 5);
+	assert_int_equal(w->fake.last_track.addr, 0x7f0000001000ULL);
+	assert_int_equal(w->fake.last_track.peer_pid, 80);
+	assert_int_equal(w->fake.last_track.peer_uid, 1002);
+	assert_true(logged(&w->fake, LOG_INFO,
+			   "track: pid 80 uid 1002: tracking pid 80"));
+
+	w->fake.track_ret = -EPERM;
+	r = ask_msg(w, &tracker, m, NULL);
+	assert_string_equal(r, "error: pid 80: refused by the fake\n");
+	assert_true(logged(&w->fake, LOG_INFO,
+			   "track: pid 80 uid 1002 refused: pid 80: refused by the fake"));
+
+	/* without its descriptor: refused before the op */
+	m.fd = -1;
+	m.nr_fds = 0;
+	r = ask_msg(w, &tracker, m, NULL);
+	assert_string_equal(r, "error: request 'track' takes one descriptor (SCM_RIGHTS), got 0\n");
+	assert_int_equal(w->fake.track_calls, 2);
+}
+
+/* The track socket answers nothing but track; the control socket does. */
+static void test_track_socket_access(void **state)
+{
+	struct world *w = *state;
+	const char text[] = "track 0x1000 3";
+	struct ctl_message m = { .data = text, .len = sizeof(text) - 1,
+				 .fd = 9, .nr_fds = 1 };
+
+	assert_string_equal(ask(w, &tracker, "stats"),
+			    "error: permission denied: the track socket answers only track\n");
+	assert_string_equal(ask(w, &tracker, "reload"),
+			    "error: permission denied: the track socket answers only track\n");
+	assert_int_equal(w->fake.reload_calls, 0);
+	assert_int_equal(w->fake.fill_calls, 0);
+	/* non-members cannot use the control socket for it */
+	assert_string_equal(ask_msg(w, &other, m, NULL),
+			    "error: permission denied: needs root or the stats group\n");
+	assert_string_equal(ask_msg(w, &member, m, NULL),
+			    "ok\ntracking pid 78\n");
+	assert_int_equal(w->fake.track_calls, 1);
+}
+
 static void test_dispatch_without_handle(void **state)
 {
 	struct world *w = *state;
@@ -472,6 +555,8 @@ int main(void)
 		T(test_stats),
 		T(test_read_verbs),
 		T(test_fd_refused),
+		T(test_track),
+		T(test_track_socket_access),
 		T(test_fd_with_bad_request),
 		T(test_ctrunc),
 		T(test_too_large),

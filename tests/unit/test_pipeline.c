@@ -121,6 +121,11 @@ struct world {
 
 	unsigned int warnings;
 	char last_warning[1024];
+
+	uint64_t slow_nodes;		/* collector_set_slow_nodes() */
+	unsigned int adopts;		/* collector_adopt() calls */
+	unsigned int carries;		/* collector_carry() calls */
+	struct source_adopt last_adopt;
 };
 
 static struct world *W;
@@ -361,6 +366,25 @@ void collector_arm(struct collector *c, const struct source_proc *procs,
 		assert_non_null(fake_proc_of(procs[i].pid));
 		W->clear_soft_dirty += procs[i].slow;
 	}
+}
+
+void collector_carry(struct collector *to, struct collector *from)
+{
+	W->carries++;
+}
+
+void collector_set_slow_nodes(struct collector *c, uint64_t slow_mask)
+{
+	W->slow_nodes = slow_mask;
+}
+
+int collector_adopt(struct collector *c, const struct source_adopt *a,
+		    uint64_t now_ms, char *msg, size_t msglen)
+{
+	W->adopts++;
+	W->last_adopt = *a;
+	snprintf(msg, msglen, "adopted by the fake");
+	return 0;
 }
 
 void collector_read_stats(const struct collector *c,
@@ -2219,6 +2243,8 @@ static void test_reconfigure_sources_reopen(void **state)
 	assert_int_equal(W->opens, 2);
 	assert_int_equal(W->closes, 1);
 	assert_int_equal(W->reconfigures, 1);
+	/* what the old collector held passes to the new one */
+	assert_int_equal(W->carries, 1);
 
 	/* the new collector delivers to the same pipeline */
 	inject(101, BASE_A + PAGE, 9);
@@ -2226,6 +2252,52 @@ static void test_reconfigure_sources_reopen(void **state)
 	assert_int_equal(stats(p, T0 + 1)->table_size, 2);
 	pipeline_destroy(p);
 	assert_int_equal(W->closes, 2);
+}
+
+/*
+ * `track`: the pipeline hands the descriptor on only for a process in
+ * [scope], and tells the sources which nodes are slow, also after a
+ * reload that changes them.
+ */
+static void test_track_scope_and_slow_nodes(void **state)
+{
+	struct tierd_config cfg, next;
+	struct source_adopt a = { .pid = 101, .uid = 1000, .fd = 7,
+				  .peer_fdno = 3, .canary = BASE_A };
+	struct pipeline *p;
+	char msg[256], err[256];
+
+	add_proc(101, "db");
+	add_proc(102, "other");
+	base_config(&cfg);
+	snprintf(cfg.include.comms[0], TIERD_COMM_LEN, "db");
+	cfg.include.nr_comms = 1;
+	p = start(&cfg);
+	assert_int_equal(W->slow_nodes, 0x2);
+
+	assert_int_equal(pipeline_track(p, &a, T0, msg, sizeof(msg)), 0);
+	assert_int_equal(W->adopts, 1);
+	assert_int_equal(W->last_adopt.fd, 7);
+	assert_int_equal(W->last_adopt.peer_fdno, 3);
+	assert_string_equal(msg, "adopted by the fake");
+
+	a.pid = 102;
+	assert_int_equal(pipeline_track(p, &a, T0, msg, sizeof(msg)), -EPERM);
+	assert_string_equal(msg, "pid 102 (other) is outside tierd's [scope]");
+	a.pid = 4242;
+	assert_int_equal(pipeline_track(p, &a, T0, msg, sizeof(msg)), -ESRCH);
+	assert_string_equal(msg, "pid 4242: gone");
+	assert_int_equal(W->adopts, 1);
+
+	/* no slow node named any more: nothing for a source to arm */
+	next = cfg;
+	next.slow_auto = false;
+	next.slow_mask = 0;
+	next.fast_auto = false;
+	next.fast_node = 0;
+	assert_int_equal(pipeline_reconfigure(p, &next, err, sizeof(err)), 0);
+	assert_int_equal(W->slow_nodes, 0);
+	pipeline_destroy(p);
 }
 
 int main(void)
@@ -2268,6 +2340,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_reconfigure_bad_node_keeps_old, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reconfigure_granule, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reconfigure_sources_reopen, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_track_scope_and_slow_nodes, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -557,8 +557,21 @@ static void test_full_stats_fit_a_reply(void **state)
 		st->pid[i].faults = UINT64_MAX;
 		st->pid[i].promoted_pages = UINT64_MAX;
 	}
-	for (i = 0; i < TIERD_SRC_NR; i++)
+	for (i = 0; i < TIERD_SRC_NR; i++) {
 		memset(st->src[i].state, '\\', sizeof(st->src[i].state) - 1);
+		st->src[i].nr_held = TIERD_SOURCE_HELD_MAX;
+		st->src[i].held_total = UINT64_MAX;
+		for (unsigned int k = 0; k < TIERD_SOURCE_HELD_MAX; k++) {
+			struct tierd_source_held *h = &st->src[i].held[k];
+
+			h->pid = INT32_MIN;
+			h->uid = UINT32_MAX;
+			memset(h->comm, '"', sizeof(h->comm));
+			memset(h->mode, '"', sizeof(h->mode));
+			h->ranges = UINT32_MAX;
+			h->range_bytes = UINT64_MAX;
+		}
+	}
 	for (i = 0; i < sizeof(fn) / sizeof(fn[0]); i++) {
 		sb_init(&sb, buf, sizeof(buf) - 3);	/* room for "ok\n" */
 		fn[i](st, &sb);
@@ -619,6 +632,46 @@ static void test_loop_stats(void **state)
 				    "\"drain_max_us\":800,\"drains_cut\":1}"));
 	free(buf);
 	free(ls);
+/* The processes the uffd source holds, in stats and status alike. */
+static void test_held_processes(void **state)
+{
+	struct tierd_stats *st = sample_stats();
+	struct tierd_source_stats *u = &st->src[TIERD_SRC_UFFD];
+	struct tierd_status_view v = { .summary = "s", .config_path = "c",
+				       .socket_path = "p", .src = st->src };
+	static char buf[64 * 1024];
+	struct strbuf sb;
+	const char *out;
+
+	u->active = true;
+	u->nr_held = 1;
+	u->held_total = 3;
+	u->held[0] = (struct tierd_source_held){
+		.pid = 4242, .uid = 1000, .comm = "db\nx", .mode = "wp",
+		.ranges = 2, .range_bytes = 64ULL << 20,
+	};
+	u->scans = 17;
+	u->pages_reported = 5;
+	out = render(stats_render_json, st);
+	assert_contains(out, "\"processes_held\":3,\"processes\":[{\"pid\":4242,"
+			"\"uid\":1000,\"comm\":\"db\\nx\",\"mode\":\"wp\","
+			"\"ranges\":2,\"range_bytes\":67108864}]");
+	assert_contains(out, "\"scans\":17,\"pages_reported\":5");
+	out = render(stats_render_table, st);
+	assert_contains(out, "  uffd: ");
+	assert_contains(out, "    scans 17, pages_reported 5\n");
+	assert_contains(out, "    pid 4242 (db?x) uid 1000, wp-async, 2 slow-tier ranges, 64.0 MiB\n"
+			"    ... and 2 more processes\n");
+
+	sb_init(&sb, buf, sizeof(buf));
+	status_render_json(&v, &sb);
+	assert_true(json_valid(buf));
+	assert_contains(buf, "\"uffd\":{\"active\":true,");
+	assert_contains(buf, "\"processes\":[{\"pid\":4242,");
+	sb_reset(&sb);
+	status_render_table(&v, &sb);
+	assert_contains(buf, "source:   uffd          active");
+	assert_contains(buf, "\n    pid 4242 (db?x) uid 1000, wp-async");
 	free(st);
 }
 
@@ -654,6 +707,7 @@ int main(void)
 		cmocka_unit_test(test_status_and_folios),
 		cmocka_unit_test(test_full_stats_fit_a_reply),
 		cmocka_unit_test(test_loop_stats),
+		cmocka_unit_test(test_held_processes),
 		cmocka_unit_test(test_names),
 	};
 

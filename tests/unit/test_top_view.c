@@ -271,10 +271,23 @@ static void test_screen_truncates(void **state)
 	assert_int_equal(top_render_screen(&v, 78, 24, "x", &sb), 0);
 	assert_int_equal(count_lines(buf, &longest), 24);
 	assert_true(longest <= 78);
-	/* 13 lines before the rows: 24 - 13 - 1 shown, the rest counted */
-	assert_non_null(strstr(buf, "\n109     p9 "));
-	assert_null(strstr(buf, "\n110     p10 "));
-	assert_non_null(strstr(buf, "\n... 54 more processes"));
+	/*
+	 * 10 lines and one per source before the rows: 24 - that - 1 shown,
+	 * the rest counted
+	 */
+	{
+		unsigned int shown = 24 - (10 + TIERD_SRC_NR) - 1;
+		char want[64];
+
+		snprintf(want, sizeof(want), "\n%u     p%u ", 100 + shown - 1,
+			 shown - 1);
+		assert_non_null(strstr(buf, want));
+		snprintf(want, sizeof(want), "\n%u     p%u ", 100 + shown, shown);
+		assert_null(strstr(buf, want));
+		snprintf(want, sizeof(want), "\n... %u more processes",
+			 TIERD_STATS_MAX_PIDS - shown);
+		assert_non_null(strstr(buf, want));
+	}
 	free(st);
 	free(s);
 }
