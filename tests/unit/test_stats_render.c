@@ -632,6 +632,9 @@ static void test_loop_stats(void **state)
 				    "\"drain_max_us\":800,\"drains_cut\":1}"));
 	free(buf);
 	free(ls);
+	free(st);
+}
+
 /* The processes the uffd source holds, in stats and status alike. */
 static void test_held_processes(void **state)
 {
