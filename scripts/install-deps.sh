@@ -19,6 +19,8 @@ test_pkgs=(
 	qemu-system-x86 busybox-static cpio util-linux
 	# e2e harness: reads tierctl stats --json
 	jq
+	# bench/plot.sh: the guest comparison's figures (PNG)
+	gnuplot-nox
 	# kernel-patches/check-series.sh: checkpatch.pl and 6.1 files to apply to
 	linux-source-6.1 git perl xz-utils
 	# ... kernel headers to compile the trace header in a module, docutils
