@@ -17,7 +17,10 @@
 # The first line names the columns: the first is the time in milliseconds,
 # every other one is a series (the name is its legend entry; no spaces).
 # A value of "-" is a missing sample (series sampled at different times
-# share one table that way).  Lines starting with '#' are ignored.
+# share one table that way).  Other lines starting with '#' are ignored,
+# except that a first line "# t_ms NAME ..." may stand for the header
+# (scripts/demo.sh writes its .dat file so); its words past the number of
+# columns are a comment.
 #
 # Options:
 #   --title TEXT    chart title (default: none)
@@ -49,9 +52,18 @@ table=$1 png=$2
 command -v gnuplot >/dev/null ||
 	{ echo "plot: gnuplot not installed (apt-get install gnuplot-nox)" >&2; exit 1; }
 [ -r "$table" ] || { echo "plot: cannot read '$table'" >&2; exit 1; }
-ncol=$(awk '!/^#/ && NF { print NF; exit }' "$table")
-[ "${ncol:-0}" -ge 2 ] ||
-	{ echo "plot: '$table' has no header line with t_ms and at least one series" >&2; exit 1; }
+tmp=$(mktemp "${TMPDIR:-/tmp}/plot.XXXXXX")
+trap 'rm -f "$tmp"' EXIT
+# the table with its header as the first line
+awk 'NR == 1 && /^#[ \t]*t_ms[ \t]/ { sub(/^#[ \t]*/, ""); hdr = $0; next }
+	/^#/ || !NF { next }
+	hdr != "" { n = split(hdr, h, " "); line = h[1]
+		    for (i = 2; i <= NF && i <= n; i++) line = line " " h[i]
+		    print line; hdr = "" }
+	{ print }' "$table" > "$tmp"
+ncol=$(awk '{ print NF; exit }' "$tmp")
+[ "${ncol:-0}" -ge 2 ] && [ "$(awk '{ print $1; exit }' "$tmp")" = t_ms ] ||
+	{ echo "plot: '$table' has no header line (t_ms and at least one series name)" >&2; exit 1; }
 case "$ymax" in
 auto) yrange="set yrange [0:*]" ;;
 ''|*[!0-9.]*) echo "plot: --ymax: '$ymax' is not a number or auto" >&2; exit 2 ;;
@@ -73,6 +85,6 @@ $yrange
 set xrange [0:*]
 set grid
 set key outside right top vertical
-plot for [i=2:$ncol] $(q "$table") using (\$1 / 1000.0):i with linespoints \
+plot for [i=2:$ncol] $(q "$tmp") using (\$1 / 1000.0):i with linespoints \
 	pointtype 7 pointsize 0.6 title columnheader(i)
 EOF
