@@ -17,6 +17,7 @@
 #
 # Mechanisms (--mechanisms, --pressure-mechanisms):
 #   tierd        tierd, the e2e config (rate limit --rate MiB/s)
+#   tierd-free0  the same with min_free_mb = 0: no DRAM headroom of its own
 #   nb2          kernel.numa_balancing = 2 at its default promotion rate limit
 #   nb2-rate     the same at --rate MB/s (tierd's rate budget)
 #   nb1          kernel.numa_balancing = 1 (classic)
@@ -29,7 +30,8 @@
 # Options:
 #   --access "read write mixed"   hot-set access modes (default all three)
 #   --mechanisms LIST             default "tierd nb2 nb2-rate damon damon-rate none"
-#   --pressure-mechanisms LIST    default "tierd nb2 nb2-rate"; "" skips part 2
+#   --pressure-mechanisms LIST    default "tierd tierd-free0 nb2 nb2-rate";
+#                                 "" skips part 2
 #   --rate MBPS                   rate budget of tierd, nb2-rate, damon-rate
 #                                 (default 2, the e2e config's)
 #   --pressure-rate MBPS          the same for part 2 (default 32)
@@ -50,7 +52,7 @@ build=${1:?usage: $0 BUILD_DIR [options] (see the header of $0)}
 shift
 accesses="read write mixed"
 mechs="tierd nb2 nb2-rate damon damon-rate none"
-pmechs="tierd nb2 nb2-rate"
+pmechs="tierd tierd-free0 nb2 nb2-rate"
 rate=2 prate=32 pms=120000 pargs= figures= migrate=0 judge=
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -93,6 +95,7 @@ mkdir -p "$figures"
 mech_args() {
 	case "$1" in
 	tierd) echo "--scenario tierd --reset-policy --tierd $td --tierctl $tc --set promotion.rate_limit_mbps=$2" ;;
+	tierd-free0) echo "$(mech_args tierd "$2") --set promotion.min_free_mb=0" ;;
 	nb2) echo "--scenario numa-balancing --nb-mode 2" ;;
 	nb2-rate) echo "--scenario numa-balancing --nb-mode 2 --nb-promote-rate $2" ;;
 	nb1) echo "--scenario numa-balancing --nb-mode 1" ;;
