@@ -26,6 +26,8 @@ test_pkgs=(
 	tmux
 	# the Debian package (scripts/build-deb.sh, tests/pkg) and its lint
 	dpkg-dev debhelper lintian
+	# bench/plot.sh: the guest comparison's figures (PNG)
+	gnuplot-nox
 	# kernel-patches/check-series.sh: checkpatch.pl and 6.1 files to apply to
 	linux-source-6.1 git perl xz-utils
 	# ... kernel headers to compile the trace header in a module, docutils

@@ -103,22 +103,22 @@ node0_free_kb() {
 # The NUMA balancing counters while it runs: do hint faults keep coming,
 # and how many of them turn into promotions.
 sample_nb() {
-	echo "E2E-NB-SAMPLE t_ms=$(( $(now_ms) - GO_MS )) $(grep -E '^(numa_pte_updates|numa_hint_faults|pgpromote_candidate|pgpromote_success) ' /proc/vmstat | tr ' ' '=' | tr '\n' ' ')"
+	echo "E2E-NB-SAMPLE t_ms=$(( $(now_ms) - GO_MS )) $(grep -E '^(numa_pte_updates|numa_hint_faults|pgpromote_candidate|pgpromote_success|pgmigrate_success|pgdemote_kswapd|pgdemote_direct) ' /proc/vmstat | tr ' ' '=' | tr '\n' ' ')"
 }
 
 vmstat_numa() {
 	grep -E '^(numa_|pgpromote|pgdemote|pgmigrate)' /proc/vmstat | tr ' ' '=' | tr '\n' ' '
 }
 
-# Kernel threads whose CPU time counts as "the kernel's mechanism" in the
-# numa-balancing scenario: kworkers and kswapd/kcompactd (task_numa_work runs
-# in the task itself and is charged to the workload's system time).
+# Kernel threads whose CPU time counts as "the kernel's mechanism": kworkers,
+# kswapd/kcompactd (demotion) and kdamond (damon scenario; task_numa_work
+# runs in the task itself and is charged to the workload's system time).
 kthread_cpu_ticks() {
 	total=0
 	for s in /proc/[0-9]*/stat; do
 		line=$(cat "$s" 2>/dev/null) || continue
 		case "$line" in
-		*"(kworker"*|*"(kswapd"*|*"(kcompactd"*|*"(kmigrate"*)
+		*"(kworker"*|*"(kswapd"*|*"(kcompactd"*|*"(kmigrate"*|*"(kdamond"*)
 			set -- ${line#*) }
 			total=$((total + ${12} + ${13}))
 			;;
@@ -134,14 +134,14 @@ proc_cpu_ticks() {
 }
 
 start_workload() {
-	( $WL_ENV e2e-workload $WL_ARGS --wait-go 2>&1; echo "E2E-WORKLOAD-EXIT rc=$?" ) |
+	( $WL_ENV ${WL_BIN:-e2e-workload} $WL_ARGS --wait-go 2>&1; echo "E2E-WORKLOAD-EXIT rc=$?" ) |
 		tee /tmp/wl.out &
 	i=0
 	while ! grep -q '^E2E-READY' /tmp/wl.out 2>/dev/null; do
 		grep -q '^E2E-WORKLOAD-EXIT' /tmp/wl.out 2>/dev/null &&
 			fatal "workload exited before it was ready"
 		i=$((i + 1))
-		[ $i -gt 600 ] && fatal "workload not ready after 60 s"
+		[ $i -gt 1800 ] && fatal "workload not ready after 180 s"
 		usleep 100000
 	done
 	WL_PID=$(sed -n 's/^E2E-READY pid=\([0-9]*\).*/\1/p' /tmp/wl.out)
@@ -165,7 +165,7 @@ wait_workload() {
 		[ $i -gt $(( (WL_DURATION_MS + 60000) / 500 )) ] &&
 			fatal "workload still running long after its duration"
 		sample_free
-		[ "$SCENARIO" = numa-balancing ] && sample_nb
+		sample_nb
 		usleep 500000
 	done
 }
@@ -224,12 +224,15 @@ stop_tierd() {
 }
 
 go() {
+	[ "${DEMOTION:-0}" = 1 ] && enable_demotion
 	GO_MS=$(now_ms)
 	echo "E2E-GO uptime_ms=$GO_MS"
 	kill -USR2 $WL_PID
 }
 
 run_tierd() {
+	echo "E2E-VMSTAT when=before $(vmstat_numa)"
+	k0=$(kthread_cpu_ticks)
 	start_workload
 	# another mover first: the kernel's own tiering at its default rate
 	if [ "$SCENARIO" = tierd-mover ]; then
@@ -255,6 +258,8 @@ run_tierd() {
 	echo "E2E-TIERD-CPU ticks=$(proc_cpu_ticks $TIERD_PID) hz=100"
 	stop_tierd
 	echo "E2E-NB-AFTER mode=$(cat /proc/sys/kernel/numa_balancing) rate=$(cat /proc/sys/kernel/numa_balancing_promote_rate_limit_MBps 2>/dev/null)"
+	echo "E2E-VMSTAT when=after $(vmstat_numa)"
+	echo "E2E-KTHREAD-CPU ticks=$(( $(kthread_cpu_ticks) - k0 )) hz=100"
 }
 
 run_numa_balancing() {
@@ -320,6 +325,96 @@ run_migratepages() {
 	wait_workload
 }
 
+# DRAM pressure (run-e2e.sh --pressure): the kernel demotes under reclaim.
+# kswapd calls a node balanced when any of its zones is, and node 0's 15 MiB
+# DMA zone is (its reserve against movable allocations is DMA32/256, 4 MiB),
+# so kswapd would never reclaim DMA32, the zone holding the node's memory.
+# A DMA lowmem_reserve_ratio of 1 reserves it as a server's much larger
+# Normal zone does.  Node 0's watermarks say when kswapd wakes and how much
+# it frees.
+enable_demotion() {
+	echo true > /sys/kernel/mm/numa/demotion_enabled ||
+		fatal "cannot enable /sys/kernel/mm/numa/demotion_enabled"
+	echo "E2E-MEMTIER demotion_enabled=$(cat /sys/kernel/mm/numa/demotion_enabled) (set for --pressure)"
+	set -- $(cat /proc/sys/vm/lowmem_reserve_ratio)
+	shift
+	echo 1 "$@" > /proc/sys/vm/lowmem_reserve_ratio ||
+		fatal "cannot set vm.lowmem_reserve_ratio"
+	echo "E2E-WMARK lowmem_reserve_ratio=\"$(cat /proc/sys/vm/lowmem_reserve_ratio | tr '\t' ' ')\""
+	awk '/^Node 0, zone/ { z = $4 } z != "" && $1 ~ /^(min|low|high|promo)$/ {
+		printf "E2E-WMARK node=0 zone=%s %s_kb=%d\n", z, $1, $2 * 4 }
+		/^Node 1/ { z = "" }' /proc/zoneinfo
+}
+
+# DAMON's own promotion: a kdamond over node 1's physical memory (paddr
+# operations) with one DAMOS migrate_hot scheme to node 0.  A region counts
+# as hot when one sample in an aggregation saw it accessed; a "young" filter
+# that does not match (matching N) keeps only pages accessed since DAMON
+# last checked them, so a region holding a few hot pages does not move its
+# cold ones.  Every range of the access pattern is 0..0 until set (so
+# nothing matches): size and age are opened fully.  DAMON_QUOTA_MBPS: a bytes quota per second (0: none); DAMON
+# charges the quota with the bytes of the regions it tries, not the pages
+# it moves.
+damon_setup() {
+	D=/sys/kernel/mm/damon/admin
+	[ -d $D/kdamonds ] || fatal "no DAMON sysfs (/sys/kernel/mm/damon/admin: CONFIG_DAMON_SYSFS)"
+	bs=$(cat /sys/devices/system/memory/block_size_bytes)
+	first= last=
+	for b in $(ls -d /sys/devices/system/node/node1/memory[0-9]* | sed 's,.*/memory,,' | sort -n); do
+		[ -n "$first" ] || first=$b
+		last=$b
+	done
+	[ -n "$first" ] || fatal "node 1 has no memory blocks in sysfs"
+	start=$((first * 0x$bs)) end=$(((last + 1) * 0x$bs))
+	echo 1 > $D/kdamonds/nr_kdamonds &&
+	K=$D/kdamonds/0 && echo 1 > $K/contexts/nr_contexts &&
+	C=$K/contexts/0 && grep -qw paddr $C/avail_operations &&
+	echo paddr > $C/operations &&
+	echo 1 > $C/targets/nr_targets &&
+	echo 1 > $C/targets/0/regions/nr_regions &&
+	echo $start > $C/targets/0/regions/0/start &&
+	echo $end > $C/targets/0/regions/0/end &&
+	echo 1 > $C/schemes/nr_schemes &&
+	S=$C/schemes/0 && echo migrate_hot > $S/action &&
+	echo 0 > $S/target_nid &&
+	echo 1 > $S/access_pattern/nr_accesses/min &&
+	echo 4294967295 > $S/access_pattern/nr_accesses/max &&
+	echo 18446744073709551615 > $S/access_pattern/sz/max &&
+	echo 4294967295 > $S/access_pattern/age/max &&
+	echo $(( ${DAMON_QUOTA_MBPS:-0} * 1048576 )) > $S/quotas/bytes &&
+	echo 1000 > $S/quotas/reset_interval_ms &&
+	echo 1 > $S/filters/nr_filters &&
+	echo young > $S/filters/0/type && echo N > $S/filters/0/matching ||
+		fatal "cannot set up DAMON's migrate_hot scheme in $D"
+	M=$C/monitoring_attrs
+	echo "E2E-DAMON ops=paddr start=$start end=$end action=$(cat $S/action) target_nid=$(cat $S/target_nid) quota_bytes=$(cat $S/quotas/bytes) reset_interval_ms=$(cat $S/quotas/reset_interval_ms) filter=$(cat $S/filters/0/type):matching=$(cat $S/filters/0/matching) sample_us=$(cat $M/intervals/sample_us) aggr_us=$(cat $M/intervals/aggr_us) update_us=$(cat $M/intervals/update_us) regions=$(cat $M/nr_regions/min)-$(cat $M/nr_regions/max)"
+}
+
+damon_stats() {
+	echo update_schemes_stats > $K/state
+	line="E2E-DAMON-STATS"
+	for f in nr_tried sz_tried nr_applied sz_applied qt_exceeds; do
+		line="$line $f=$(cat $S/stats/$f)"
+	done
+	echo "$line"
+}
+
+run_damon() {
+	echo "E2E-VMSTAT when=before $(vmstat_numa)"
+	k0=$(kthread_cpu_ticks)
+	start_workload
+	damon_setup
+	echo on > $K/state || fatal "cannot start kdamond ($K/state)"
+	DAMON_PID=$(cat $K/pid)
+	go
+	wait_workload
+	damon_stats
+	echo "E2E-DAMON-CPU ticks=$(proc_cpu_ticks $DAMON_PID) hz=100"
+	echo "E2E-KTHREAD-CPU ticks=$(( $(kthread_cpu_ticks) - k0 )) hz=100"
+	echo off > $K/state
+	echo "E2E-VMSTAT when=after $(vmstat_numa)"
+}
+
 # Anything else (benchmarks): run the command the host passed, report only.
 run_exec() {
 	echo "E2E-EXEC-BEGIN"
@@ -333,6 +428,7 @@ case "$SCENARIO" in
 tierd-uffd) run_tierd_uffd ;;
 tierd|tierd-disabled|tierd-*) run_tierd ;;
 numa-balancing) run_numa_balancing ;;
+damon) run_damon ;;
 oracle) run_oracle ;;
 migratepages) run_migratepages ;;
 exec) run_exec ;;

@@ -45,6 +45,8 @@ nb_mode=2
 nb_promote_rate=
 access=write
 reset_policy=0
+damon_quota_mbps=0
+pressure=0 pressure_bin= pressure_args=
 socket=/run/tierd/tierd.sock
 
 usage() {
@@ -53,8 +55,8 @@ usage: $0 --workload PATH [--tierd PATH --tierctl PATH] [options]
   --scenario S       tierd (default) | tierd-disabled | tierd-headroom |
                      tierd-mover (kernel tiering promotes before tierd
                      starts; with --set promotion.take_over=yes tierd takes
-                     over) | tierd-uffd | numa-balancing | oracle | migratepages |
-                     exec
+                     over) | tierd-uffd | numa-balancing | damon | oracle |
+                     migratepages | exec
   --track-lib PATH   tierd-uffd: libtierd-track.so, preloaded into the
                      workload (which opts in; the other sources are off)
   --exec CMD         scenario exec: run CMD in the guest (report only)
@@ -68,6 +70,13 @@ usage: $0 --workload PATH [--tierd PATH --tierctl PATH] [options]
   --nb-promote-rate MBPS
                      numa-balancing: set kernel.numa_balancing_promote_rate_limit_MBps
                      (tiering mode's promotion limit; 0 stops promotion)
+  --damon-quota-mbps N
+                     damon: DAMOS quota in MiB/s of regions tried (default 0: none)
+  --pressure         DRAM pressure (report only): run e2e-pressure instead of
+                     e2e-workload, with demotion_enabled = true
+  --pressure-workload PATH
+                     the e2e-pressure binary (default: beside --workload)
+  --pressure-args A  more e2e-pressure options (see e2e-pressure --help)
   --access MODE      what the workload does to its hot set: write (default),
                      read (loads only) or mixed (every other hot page read)
   --reset-policy     drop the workload's MPOL_BIND after populating (always
@@ -97,6 +106,10 @@ while [ $# -gt 0 ]; do
 	--nb-mode) nb_mode=$2; shift ;;
 	--nb-promote-rate) nb_promote_rate=$2; shift ;;
 	--access) access=$2; shift ;;
+	--damon-quota-mbps) damon_quota_mbps=$2; shift ;;
+	--pressure) pressure=1 ;;
+	--pressure-workload) pressure_bin=$2; shift ;;
+	--pressure-args) pressure_args=$2; shift ;;
 	--reset-policy) reset_policy=1 ;;
 	--exec) exec_cmd=$2; shift ;;
 	--add-bin) extra_bins+=("$2"); shift ;;
@@ -120,7 +133,7 @@ done
 
 case "$scenario" in
 tierd|tierd-disabled|tierd-headroom|tierd-mover|tierd-uffd) needs_tierd=1 ;;
-numa-balancing|oracle|migratepages|exec) needs_tierd=0 ;;
+numa-balancing|damon|oracle|migratepages|exec) needs_tierd=0 ;;
 *) echo "run-e2e: --scenario: unknown scenario '$scenario'" >&2; exit 2 ;;
 esac
 case "$access" in
@@ -131,6 +144,9 @@ case "$nb_promote_rate" in
 ''|*[!0-9]*)
 	[ -z "$nb_promote_rate" ] ||
 		{ echo "run-e2e: --nb-promote-rate: '$nb_promote_rate' is not a number of MB/s" >&2; exit 2; } ;;
+esac
+case "$damon_quota_mbps" in
+''|*[!0-9]*) echo "run-e2e: --damon-quota-mbps: '$damon_quota_mbps' is not a number of MiB/s" >&2; exit 2 ;;
 esac
 [ "$scenario" = numa-balancing ] && reset_policy=1
 
@@ -145,6 +161,11 @@ need_exe() {	# need_exe OPTION PATH
 }
 [ -n "$judge_log" ] && needs_tierd=0
 [ -n "$judge_log" ] || need_exe --workload "$workload_bin"
+if [ "$pressure" = 1 ] && [ -z "$judge_log" ]; then
+	: "${pressure_bin:=$(dirname "$workload_bin")/e2e-pressure}"
+	need_exe --pressure-workload "$pressure_bin"
+	[ "$access" = mixed ] && { echo "run-e2e: --pressure: --access is read or write" >&2; exit 2; }
+fi
 if [ $needs_tierd = 1 ]; then
 	need_exe --tierd "$tierd_bin"
 	need_exe --tierctl "$tierctl_bin"
@@ -164,6 +185,9 @@ build_initramfs() {
 	cp "$busybox" "$root/bin/busybox" || return 1
 	install -m 0755 "$here/guest-init.sh" "$root/init" || return 1
 	copy_with_libs "$workload_bin" /e2e/bin/e2e-workload || return 1
+	if [ "$pressure" = 1 ]; then
+		copy_with_libs "$pressure_bin" /e2e/bin/e2e-pressure || return 1
+	fi
 	if [ $needs_tierd = 1 ]; then
 		copy_with_libs "$tierd_bin" /e2e/bin/tierd || return 1
 		copy_with_libs "$tierctl_bin" /e2e/bin/tierctl || return 1
@@ -193,7 +217,15 @@ TIERD_SOCKET=$socket
 NB_MODE=$nb_mode
 NB_PROMOTE_RATE=$nb_promote_rate
 TRACK_LIB=$([ -n "$track_lib" ] && echo /e2e/lib/libtierd-track.so)
+DAMON_QUOTA_MBPS=$damon_quota_mbps
 EOF
+	if [ "$pressure" = 1 ]; then
+		cat >> "$root/e2e/params" <<EOF
+WL_BIN=e2e-pressure
+WL_ARGS="--duration-ms $duration_ms --sample-ms $sample_ms --access $access $pressure_args"
+DEMOTION=1
+EOF
+	fi
 	printf '%s\n' "$exec_cmd" > "$root/e2e/exec.sh"
 	if [ -n "$base_conf" ]; then
 		cp "$base_conf" "$root/e2e/tierd.conf.in" || return 1
@@ -334,7 +366,7 @@ if [ -z "$infra_fail" ] && [ -z "$final" ] && [ "$scenario" != exec ]; then
 	infra_fail="the workload printed no E2E-PLACEMENT line"
 fi
 
-if [ -z "$infra_fail" ] && [ "$scenario" != exec ]; then
+if [ -z "$infra_fail" ] && [ "$scenario" != exec ] && [ "$pressure" = 0 ]; then
 	pop=$(grep -m1 '^E2E-POPULATED' "$C")
 	pop_on1=$(( $(kv "$pop" hot_on1) + $(kv "$pop" cold_on1) ))
 	check populated_on_slow $([ "$pop_on1" = "$nr_pages" ] && echo 1 || echo 0) \
@@ -508,7 +540,27 @@ judge_uffd() {
 	infos+=("workload minor faults per sample (t_ms:faults): $(grep '^E2E-SAMPLE' "$C" | awk '{ t = ""; m = ""; for (i = 1; i <= NF; i++) { if ($i ~ /^t_ms=/) t = substr($i, 6); if ($i ~ /^minflt=/) m = substr($i, 8) } if (m != "") { printf "%s%s:%d", sep, t, m - p; sep = " "; p = m } }')")
 }
 
-if [ -z "$infra_fail" ]; then
+# DRAM pressure: the fill part starts on node 0, so the placement rules do
+# not apply; print what happened (bench/guest_compare.sh reads the log).
+report_pressure() {
+	local last
+	echo "pressure: report only ($(kv "$wl" pages) pages, hot $(kv "$wl" hot), fill $(kv "$wl" fill_pages) on node 0 at start, sweep $(kv "$wl" sweep_s) s, churn $(kv "$wl" churn_mbps) MiB/s)"
+	grep -E '^E2E-(MEMTIER demotion|WMARK|NB mode|DAMON )' "$C" | sed 's/^/  /'
+	echo "  t_ms hot_on0/$(kv "$wl" hot) hit% seen_promoted seen_demoted seen_pingpongs"
+	grep '^E2E-SAMPLE' "$C" | while read -r line; do
+		echo "  $(kv "$line" t_ms) $(kv "$line" hot_on0) $(kv "$line" hit_pct) $(kv "$line" seen_promoted) $(kv "$line" seen_demoted) $(kv "$line" seen_pingpongs)"
+	done
+	grep -E '^E2E-(VMSTAT|KTHREAD-CPU|TIERD-CPU|DAMON-CPU|WORKLOAD-DONE)' "$C" | sed 's/^/  /'
+	sed -n '/^E2E-STATS-BEGIN/,/^E2E-STATS-END/p' "$C" | sed '1d;$d' > "$work/stats.json"
+	[ -s "$work/stats.json" ] &&
+		infos+=("tierd: promoted_pages=$(stat promoted_pages) pingpongs=$(stat pingpongs) headroom_blocked=$(stat headroom_blocked) rate_limited=$(stat rate_limited)")
+	last=$(grep -m1 '^E2E-WORKLOAD-DONE' "$C")
+	passes+=("report: hit rate $(kv "$last" hit_pct)% over the run, $(kv "$final" hot_on0)/$(kv "$wl" hot) hot pages on node 0 at the end, $(kv "$final" seen_pingpongs) ping-pongs seen")
+}
+
+if [ -z "$infra_fail" ] && [ "$pressure" = 1 ]; then
+	report_pressure
+elif [ -z "$infra_fail" ]; then
 	case "$scenario" in
 	tierd|tierd-disabled)
 		judge_placement
@@ -542,6 +594,12 @@ if [ -z "$infra_fail" ]; then
 		grep '^E2E-NB-SAMPLE' "$C" | awk 'NR % 2 == 0' | sed 's/^E2E-NB-SAMPLE /    /'
 		passes+=("report: $hot0/$nr_hot hot and $cold0/$nr_cold cold pages on node 0 at the end")
 		infos+=("kernel promotion (access=$(kv "$wl" access)): hot set at 90% after $(ms_or_never "$first90"), at ${hot_min_pct}% after $(ms_or_never "$first95") of ${duration_ms} ms ($(grep -m1 '^E2E-NB ' "$C" | sed 's/^E2E-NB //'))")
+		;;
+	damon)
+		echo "damon: report only"
+		grep -E '^E2E-(DAMON|VMSTAT|KTHREAD-CPU)' "$C" | sed 's/^/  /'
+		passes+=("report: $hot0/$nr_hot hot and $cold0/$nr_cold cold pages on node 0 at the end")
+		infos+=("DAMON migrate_hot (access=$(kv "$wl" access)): hot set at 90% after $(ms_or_never "$first90"), at ${hot_min_pct}% after $(ms_or_never "$first95") of ${duration_ms} ms")
 		;;
 	esac
 fi
