@@ -462,7 +462,9 @@ judge_tierd() {
 	# tierctl status explains each node: on a kernel that ranks tiers,
 	# from the tiers; elsewhere from HMAT or the CPU-less rule.
 	local st1
-	st1=$(sed -n '/^E2E-STATUS-BEGIN/,/^E2E-STATUS-END/p' "$C" | grep -m1 '^node: *1 ')
+	# (tierd-uffd prints its status once the workload has opted in, as
+	# E2E-TRACK-STATUS, instead of the plain E2E-STATUS block)
+	st1=$(sed -n '/^E2E-\(TRACK-\)\?STATUS-BEGIN/,/^E2E-\(TRACK-\)\?STATUS-END/p' "$C" | grep -m1 '^node: *1 ')
 	if [ -n "$tiers_pass" ]; then
 		check status_tiers $(grep -q 'slow: memory_tier[0-9]*, below memory_tier' <<<"$st1" && echo 1 || echo 0) \
 			"tierctl status: ${st1:-no line for node 1}"
