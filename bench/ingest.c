@@ -9,9 +9,18 @@
  *     bound on big tables, the steady state of a busy daemon),
  *   - eviction rate: new folios into a full table (sampled eviction),
  *   - memory per tracked folio, as the table accounts it,
- *   - one candidates + plan pass, as a tick would do it.
+ *   - one candidates + plan pass over the whole filled table,
+ *   - the steady tick: --tick-records records (a tenth of the folios hot),
+ *     then the tick's own work (candidates, ageing), TICKS times; the
+ *     median tick is printed, and the first (which may build state).
  *
- *   bench_ingest [--max-folios N] [--updates N] [--seed N]
+ * Under valgrind --tool=callgrind (bench/instructions.sh) each phase is
+ * dumped apart, so instructions per record and per tick can be read off:
+ * a figure that does not move with the load of a shared machine.  The
+ * benchmark calls only the hotness API that older trees have too, so
+ * bench/compare-old.sh can build it against an older core.
+ *
+ *   bench_ingest [--max-folios N] [--updates N] [--tick-records N] [--seed N]
  */
 #include <errno.h>
 #include <getopt.h>
@@ -20,6 +29,21 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#if __has_include(<valgrind/callgrind.h>)
+#include <valgrind/callgrind.h>
+#define PHASE_START() CALLGRIND_ZERO_STATS
+#define PHASE_END(name, ops) do {					\
+	if (RUNNING_ON_VALGRIND) {					\
+		CALLGRIND_DUMP_STATS_AT(name);				\
+		printf("callgrind-phase %s %" PRIu64 "\n", name,	\
+		       (uint64_t)(ops));				\
+	}								\
+} while (0)
+#else
+#define PHASE_START() do { } while (0)
+#define PHASE_END(name, ops) do { } while (0)
+#endif
 
 #include <linux/types.h>
 #include "bpf/tierd.h"
@@ -31,6 +55,9 @@
 #define PAGE		4096ULL
 #define NR_TGIDS	8
 #define CAND_MAX	65536u
+#define TICKS		7
+#define TICK_MS		1000	/* synthetic time between ticks */
+#define AGE_FLOOR	0.05	/* the pipeline's */
 
 static double now_s(void)
 {
@@ -139,10 +166,60 @@ struct row {
 	size_t nr_cand;
 	double cand_ms, plan_ms;
 	uint32_t nr_batches;
+	double tick_first_ms, tick_ms;	/* first and median steady tick */
+	size_t tick_cand;		/* candidates of the last tick */
 };
 
-static int run_size(uint64_t folios, uint64_t updates, uint64_t seed,
-		    struct row *row)
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * The steady state of a busy daemon: between two ticks the ring buffer
+ * brings @records records, then the tick selects candidates and ages.
+ * Only the tick is timed; the records were timed as updates.
+ */
+static int run_ticks(struct feed *f, uint64_t folios, uint64_t records,
+		     struct hot_candidate *cand, struct rng *r,
+		     struct row *row)
+{
+	double ms[TICKS];
+
+	for (int k = 0; k < TICKS; k++) {
+		uint64_t now_ms;
+		double t0;
+		int ret;
+
+		f->ts_ns += (uint64_t)TICK_MS * 1000000;
+		if (k == TICKS - 1)
+			PHASE_START();
+		ret = feed_updates(f, folios, records, r);
+		if (ret < 0)
+			return ret;
+		if (k == TICKS - 1) {
+			PHASE_END("tick-records", records);
+			PHASE_START();
+		}
+		now_ms = f->ts_ns / 1000000;
+		t0 = now_s();
+		row->tick_cand = hotness_candidates(f->t, now_ms, 4.0, cand,
+						    CAND_MAX, NULL, NULL);
+		hotness_age(f->t, now_ms, AGE_FLOOR);
+		ms[k] = (now_s() - t0) * 1e3;
+		if (k == TICKS - 1)
+			PHASE_END("tick-pass", 1);
+	}
+	row->tick_first_ms = ms[0];
+	qsort(ms + 1, TICKS - 1, sizeof(ms[0]), cmp_double);
+	row->tick_ms = ms[1 + (TICKS - 1) / 2];
+	return 0;
+}
+
+static int run_size(uint64_t folios, uint64_t updates, uint64_t tick_records,
+		    uint64_t seed, struct row *row)
 {
 	struct hotness_params p = {
 		.cap = (uint32_t)folios,
@@ -174,26 +251,32 @@ static int run_size(uint64_t folios, uint64_t updates, uint64_t seed,
 	if (ret < 0)
 		goto out;
 
+	PHASE_START();
 	ret = feed_new(&f, 0, folios, &r);
 	if (ret < 0)
 		goto out;
+	PHASE_END("insert", folios);
 	row->insert_rps = (double)folios / f.secs;
 	hotness_get_stats(f.t, &st);
 	row->bytes_per_folio = (double)st.bytes / (double)st.size;
 
 	f.secs = 0;
+	PHASE_START();
 	ret = feed_updates(&f, folios, updates, &r);
 	if (ret < 0)
 		goto out;
+	PHASE_END("update", updates);
 	row->update_rps = (double)updates / f.secs;
 
 	/* the table is full: every new folio now evicts one */
 	evict_n = folios < updates ? folios : updates;
 	f.secs = 0;
 	f.evicted = 0;
+	PHASE_START();
 	ret = feed_new(&f, folios, evict_n, &r);
 	if (ret < 0)
 		goto out;
+	PHASE_END("evict", evict_n);
 	row->evict_rps = (double)evict_n / f.secs;
 	if (f.evicted != evict_n)
 		fprintf(stderr, "bench_ingest: expected %" PRIu64
@@ -218,6 +301,9 @@ static int run_size(uint64_t folios, uint64_t updates, uint64_t seed,
 	ret = policy_plan(&in, &tb, &plan);
 	row->plan_ms = (now_s() - t0) * 1e3;
 	row->nr_batches = plan.nr_batches;
+	if (ret < 0)
+		goto out;
+	ret = run_ticks(&f, folios, tick_records, cand, &r, row);
 out:
 	promo_plan_free(&plan);
 	hotness_destroy(f.t);
@@ -246,15 +332,17 @@ int main(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "max-folios", required_argument, NULL, 'm' },
 		{ "updates", required_argument, NULL, 'u' },
+		{ "tick-records", required_argument, NULL, 't' },
 		{ "seed", required_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	static const uint64_t sizes[] = { 10000, 1000000, 10000000 };
 	uint64_t max_folios = 10000000, updates = 4000000, seed = 1;
+	uint64_t tick_records = 100000;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "m:u:s:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "m:u:t:s:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'm':
 			if (parse_u64("--max-folios", optarg, &max_folios) < 0)
@@ -264,13 +352,17 @@ int main(int argc, char **argv)
 			if (parse_u64("--updates", optarg, &updates) < 0)
 				return 2;
 			break;
+		case 't':
+			if (parse_u64("--tick-records", optarg, &tick_records) < 0)
+				return 2;
+			break;
 		case 's':
 			if (parse_u64("--seed", optarg, &seed) < 0)
 				return 2;
 			break;
 		case 'h':
-			printf("usage: %s [--max-folios N] [--updates N] [--seed N]\n",
-			       argv[0]);
+			printf("usage: %s [--max-folios N] [--updates N] "
+			       "[--tick-records N] [--seed N]\n", argv[0]);
 			return 0;
 		default:
 			return 2;
@@ -289,25 +381,30 @@ int main(int argc, char **argv)
 	printf("tierd ingest benchmark: struct tierd_event (%zu bytes) -> "
 	       "hotness_record -> candidates -> policy_plan, one core\n",
 	       sizeof(struct tierd_event));
-	printf("%10s %12s %12s %12s %11s %10s %9s %9s %8s\n",
+	printf("full pass: candidates over the filled table; tick: %" PRIu64
+	       " records, then candidates + ageing (median of %d, and the first)\n",
+	       tick_records, TICKS - 1);
+	printf("%10s %12s %12s %12s %11s %10s %9s %9s %8s %9s %9s %8s\n",
 	       "folios", "insert/s", "update/s", "evict/s", "bytes/folio",
-	       "cand", "cand_ms", "plan_ms", "batches");
+	       "cand", "cand_ms", "plan_ms", "batches", "tick_ms",
+	       "first_ms", "tick_cand");
 	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
 		struct row row;
 		int ret;
 
 		if (sizes[i] > max_folios)
 			break;
-		ret = run_size(sizes[i], updates, seed, &row);
+		ret = run_size(sizes[i], updates, tick_records, seed, &row);
 		if (ret < 0) {
 			fprintf(stderr, "bench_ingest: %" PRIu64 " folios: %s\n",
 				sizes[i], strerror(-ret));
 			return 1;
 		}
-		printf("%10" PRIu64 " %12.3e %12.3e %12.3e %11.1f %10zu %9.2f %9.2f %8u\n",
+		printf("%10" PRIu64 " %12.3e %12.3e %12.3e %11.1f %10zu %9.2f %9.2f %8u %9.2f %9.2f %8zu\n",
 		       row.folios, row.insert_rps, row.update_rps,
 		       row.evict_rps, row.bytes_per_folio, row.nr_cand,
-		       row.cand_ms, row.plan_ms, row.nr_batches);
+		       row.cand_ms, row.plan_ms, row.nr_batches,
+		       row.tick_ms, row.tick_first_ms, row.tick_cand);
 		fflush(stdout);
 	}
 	return 0;

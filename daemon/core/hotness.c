@@ -5,15 +5,32 @@
  * Layout: entries live in a dense array (no holes: a removal moves the last
  * entry into the gap), found through an open-addressing index of 8-byte
  * slots {entry index, 32 hash bits} with linear probing and backward-shift
- * deletion, so there are no tombstones to clean up.  The dense array makes
- * full scans (candidates, age) sequential and lets eviction sample random
- * live entries in O(1).  At the 0.75 maximum load factor this is 40 bytes of
- * entry plus 8-11 bytes of index per tracked folio.
+ * deletion, so there are no tombstones to clean up.  The index is sized to
+ * exactly 4/3 of the entries (a multiply maps a hash onto it, so it need not
+ * be a power of two): 32 bytes of entry plus about 11 of index per tracked
+ * folio, where a power-of-two index cost 11-21.
+ *
+ * Times inside the table are 32-bit milliseconds since t->base_ms, which
+ * moves forward (a pass over every entry) once every 2^30 ms, so no entry
+ * sees a wrapped clock.  Scores are floats: faults are small integers and
+ * decay multiplies them; 24 bits of mantissa are plenty for a ranking.
  *
  * Decay is lazy: each entry keeps the start of its current window, and a
  * touch or scan multiplies the score by decay^k for the k whole windows that
  * passed, then advances the stamp by exactly k windows, so partial windows
  * never decay and never lose time.
+ *
+ * Ticks cost what changed, not the table's size.  A score only grows when a
+ * record adds to it; between records it decays.  So every entry that can be
+ * a candidate at a threshold was at or above it when it was last recorded:
+ * the table keeps those in a candidate set (t->cand, each entry knowing its
+ * place), adds an entry when a record lifts it to the threshold, and drops
+ * it when a candidates pass finds it decayed below.  A pass costs the
+ * records since the last one plus the candidates that stay hot.  The set is
+ * built for one threshold; a call with another one (a reload) rebuilds it
+ * with one full scan.  Ageing sweeps a slice of the table per call, sized
+ * to what was inserted since, so garbage cannot pile up faster than it is
+ * collected and a quiet table still empties within minutes.
  *
  * Eviction when full is sampled, like Redis's approximated LRU: an exact
  * global minimum per insert would cost a scan of up to 10^7 entries.  We
@@ -33,22 +50,46 @@
 #define EVICT_ROUNDS	4
 #define POW_TABLE	64		/* decay^k precomputed for k < this */
 #define SLOT_EMPTY	UINT32_MAX
+#define NOT_CAND	UINT32_MAX
 #define MIN_DENSE	1024
+#define CAND_PREFETCH	8		/* entries ahead in a candidates pass */
+/* table-relative times are rebased before they reach 2^31 */
+#define REBASE_AT	(1ULL << 31)
+#define REBASE_KEEP	(1ULL << 30)
+/* ageing: at least this many entries per call, and a full sweep per ... */
+#define AGE_MIN_VISIT	4096u
+#define AGE_SWEEP_CALLS	1024u		/* ... this many calls at most */
+#define AGE_PER_INSERT	2u		/* visits per entry inserted since */
 
 struct hot_entry {
 	uint64_t addr;
-	uint64_t stamp_ms;		/* start of the entry's current window */
-	uint64_t cooldown_until;	/* ms; not a candidate before this */
-	double score;			/* as of stamp_ms */
 	uint32_t tgid;
-	uint16_t pingpongs;
+	float score;			/* as of stamp */
+	uint32_t stamp;			/* start of the current window, rel. ms */
+	uint32_t cooldown_until;	/* rel. ms; not a candidate before this */
+	uint32_t cand_pos;		/* place in t->cand, or NOT_CAND */
 	uint8_t state;			/* enum hot_state */
 	uint8_t failures;		/* failed moves in a row, saturating */
+	uint16_t pingpongs;
+};
+
+_Static_assert(sizeof(struct hot_entry) == 32, "hot_entry grew");
+
+/*
+ * A candidate as one 128-bit sort key whose ascending order is the order
+ * hotness_candidates() promises: not a re-check first, then score
+ * descending (a non-negative float's bits order like its value, so the
+ * complement orders the other way), then tgid and address ascending.
+ * Keys are unique, since (tgid, addr) is.
+ */
+struct cand_key {
+	uint64_t hi;		/* recheck:1, ~score bits:31, tgid:32 */
+	uint64_t lo;		/* addr */
 };
 
 struct hot_slot {
 	uint32_t idx;			/* into the dense array, SLOT_EMPTY if free */
-	uint32_t tag;			/* high hash bits: skip most key compares */
+	uint32_t tag;			/* low hash bits: skip most key compares */
 };
 
 struct hotness_table {
@@ -60,8 +101,22 @@ struct hotness_table {
 	uint32_t ent_cap;		/* allocated entries, <= p.cap */
 
 	struct hot_slot *slots;
-	uint64_t nr_slots;		/* power of two */
+	uint64_t nr_slots;
 
+	/* entries that were >= set_min when last recorded or scanned */
+	uint32_t *cand;
+	uint32_t nr_cand;
+	uint32_t cand_cap;
+	bool set_valid;			/* false: rebuild on the next pass */
+	double set_min;
+	/* a pass's sort keys and the radix sort's second buffer */
+	struct cand_key *keys;
+	size_t keys_cap;
+
+	uint32_t age_hand;		/* the sweep goes down from here */
+	uint32_t inserted_since_age;
+
+	uint64_t base_ms;		/* table-relative time 0 */
 	uint64_t evictions;
 	uint64_t pingpongs;
 	uint64_t latest_ms;		/* newest time any call passed in */
@@ -78,6 +133,12 @@ const char *hotness_params_invalid(const struct hotness_params *p)
 		return "cap is larger than 2^30 entries";
 	if (p->window_ms == 0)
 		return "window_ms must be at least 1";
+	if (p->window_ms > HOTNESS_PARAM_MS_MAX)
+		return "window_ms is longer than a day";
+	if (p->cooldown_ms > HOTNESS_PARAM_MS_MAX)
+		return "cooldown_ms is longer than a day";
+	if (p->failure_cooldown_ms > HOTNESS_PARAM_MS_MAX)
+		return "failure_cooldown_ms is longer than a day";
 	if (!(p->decay > 0.0 && p->decay < 1.0))
 		return "decay must be strictly between 0 and 1";
 	if (p->pingpong_backoff == 0)
@@ -96,6 +157,17 @@ static uint64_t hash_key(uint32_t tgid, uint64_t addr)
 	h *= 0xc4ceb9fe1a85ec53ULL;
 	h ^= h >> 33;
 	return h;
+}
+
+/* Home slot: the hash's high bits scaled onto nr_slots (Lemire's range map). */
+static uint64_t home_slot(const struct hotness_table *t, uint64_t h)
+{
+	return (uint64_t)(((unsigned __int128)h * t->nr_slots) >> 64);
+}
+
+static uint64_t next_slot(const struct hotness_table *t, uint64_t i)
+{
+	return i + 1 == t->nr_slots ? 0 : i + 1;
 }
 
 static uint64_t rng_next(struct hotness_table *t)
@@ -125,59 +197,152 @@ static double decay_factor(const struct hotness_table *t, uint64_t k)
 }
 
 static uint64_t elapsed_windows(const struct hotness_table *t,
-				const struct hot_entry *e, uint64_t now_ms)
+				const struct hot_entry *e, uint32_t now)
 {
-	if (now_ms <= e->stamp_ms)
+	uint32_t d;
+
+	if (now <= e->stamp)
 		return 0;
-	return (now_ms - e->stamp_ms) / t->p.window_ms;
+	d = now - e->stamp;
+	/* most records land in the entry's current window: no division */
+	return d < t->p.window_ms ? 0 : d / t->p.window_ms;
 }
 
-/* Score at @now_ms without touching the entry. */
+/* Score at @now without touching the entry. */
 static double peek_score(const struct hotness_table *t,
-			 const struct hot_entry *e, uint64_t now_ms)
+			 const struct hot_entry *e, uint32_t now)
 {
-	uint64_t k = elapsed_windows(t, e, now_ms);
+	uint64_t k = elapsed_windows(t, e, now);
 
-	return k ? e->score * decay_factor(t, k) : e->score;
+	return k ? (double)e->score * decay_factor(t, k) : (double)e->score;
 }
 
-/* Bring the entry's score and stamp forward to @now_ms. */
+/* Bring the entry's score and stamp forward to @now. */
 static double apply_decay(const struct hotness_table *t, struct hot_entry *e,
-			  uint64_t now_ms)
+			  uint32_t now)
 {
-	uint64_t k = elapsed_windows(t, e, now_ms);
+	uint64_t k = elapsed_windows(t, e, now);
 
 	if (k) {
-		e->score *= decay_factor(t, k);
-		e->stamp_ms += k * t->p.window_ms;
+		e->score = (float)((double)e->score * decay_factor(t, k));
+		e->stamp += (uint32_t)(k * t->p.window_ms);
 	}
 	return e->score;
 }
 
-static void note_time(struct hotness_table *t, uint64_t now_ms)
+/* Candidate set: add, remove, and keep places right when entries move. */
+static void cand_add(struct hotness_table *t, uint32_t idx)
+{
+	if (!t->set_valid)
+		return;
+	if (t->nr_cand == t->cand_cap) {
+		uint32_t n = t->cand_cap ? t->cand_cap * 2 : 256;
+		uint32_t *c;
+
+		if (n > t->ent_cap)
+			n = t->ent_cap;
+		c = realloc(t->cand, (size_t)n * sizeof(*c));
+		if (!c) {
+			/* the next pass rebuilds it with a full scan */
+			t->set_valid = false;
+			return;
+		}
+		t->cand = c;
+		t->cand_cap = n;
+	}
+	t->ent[idx].cand_pos = t->nr_cand;
+	t->cand[t->nr_cand++] = idx;
+}
+
+static void cand_remove(struct hotness_table *t, struct hot_entry *e)
+{
+	uint32_t pos = e->cand_pos, last;
+
+	if (pos == NOT_CAND)
+		return;
+	last = t->cand[--t->nr_cand];
+	if (pos != t->nr_cand) {
+		t->cand[pos] = last;
+		t->ent[last].cand_pos = pos;
+	}
+	e->cand_pos = NOT_CAND;
+}
+
+static void cand_clear(struct hotness_table *t)
+{
+	for (uint32_t i = 0; i < t->nr_cand; i++)
+		t->ent[t->cand[i]].cand_pos = NOT_CAND;
+	t->nr_cand = 0;
+}
+
+/* After a record or a re-check: does the entry belong in the set now? */
+static void cand_note(struct hotness_table *t, uint32_t idx)
+{
+	struct hot_entry *e = &t->ent[idx];
+
+	if (e->cand_pos == NOT_CAND && t->set_valid && e->score >= t->set_min)
+		cand_add(t, idx);
+}
+
+/*
+ * Move base_ms forward so that @now_ms is REBASE_KEEP past it: every entry
+ * is decayed to now first, which leaves its stamp within a window of now,
+ * and a cooldown that ended before the new base is simply over.
+ */
+static void rebase(struct hotness_table *t, uint64_t now_ms)
+{
+	uint64_t new_base = now_ms - REBASE_KEEP;
+	uint32_t now = (uint32_t)(now_ms - t->base_ms);
+	uint32_t shift;
+
+	/* so far behind that nothing survives the shift: start over */
+	if (now_ms - t->base_ms >= REBASE_AT + REBASE_KEEP) {
+		for (uint32_t i = 0; i < t->size; i++) {
+			t->ent[i].score = 0;
+			t->ent[i].stamp = (uint32_t)REBASE_KEEP;
+			t->ent[i].cooldown_until = 0;
+		}
+		t->base_ms = new_base;
+		return;
+	}
+	shift = (uint32_t)(new_base - t->base_ms);
+	for (uint32_t i = 0; i < t->size; i++) {
+		struct hot_entry *e = &t->ent[i];
+
+		apply_decay(t, e, now);
+		e->stamp = e->stamp > shift ? e->stamp - shift : 0;
+		e->cooldown_until = e->cooldown_until > shift ?
+				    e->cooldown_until - shift : 0;
+	}
+	t->base_ms = new_base;
+}
+
+/* Table-relative time of @now_ms; notes the newest time seen. */
+static uint32_t rel_time(struct hotness_table *t, uint64_t now_ms)
 {
 	if (now_ms > t->latest_ms)
 		t->latest_ms = now_ms;
+	if (now_ms < t->base_ms)
+		return 0;
+	if (now_ms - t->base_ms >= REBASE_AT)
+		rebase(t, now_ms);
+	return (uint32_t)(now_ms - t->base_ms);
 }
 
 static uint64_t slots_for(uint32_t entries)
 {
 	/* load factor <= 0.75 */
 	uint64_t want = (uint64_t)entries + entries / 3 + 1;
-	uint64_t n = 16;
 
-	while (n < want)
-		n <<= 1;
-	return n;
+	return want < 16 ? 16 : want;
 }
 
 /* Slot holding (tgid, addr), or the empty slot where it would go. */
 static uint64_t find_slot(const struct hotness_table *t, uint32_t tgid,
 			  uint64_t addr, uint64_t h, bool *found)
 {
-	uint64_t mask = t->nr_slots - 1;
-	uint32_t tag = (uint32_t)(h >> 32);
-	uint64_t i = h & mask;
+	uint32_t tag = (uint32_t)h;
+	uint64_t i = home_slot(t, h);
 
 	for (;;) {
 		const struct hot_slot *s = &t->slots[i];
@@ -194,7 +359,7 @@ static uint64_t find_slot(const struct hotness_table *t, uint32_t tgid,
 				return i;
 			}
 		}
-		i = (i + 1) & mask;
+		i = next_slot(t, i);
 	}
 }
 
@@ -211,31 +376,36 @@ static struct hot_entry *lookup(const struct hotness_table *t, uint32_t tgid,
 static uint64_t slot_of_index(const struct hotness_table *t, uint32_t idx)
 {
 	const struct hot_entry *e = &t->ent[idx];
-	uint64_t mask = t->nr_slots - 1;
-	uint64_t i = hash_key(e->tgid, e->addr) & mask;
+	uint64_t i = home_slot(t, hash_key(e->tgid, e->addr));
 
 	while (t->slots[i].idx != idx)
-		i = (i + 1) & mask;
+		i = next_slot(t, i);
 	return i;
+}
+
+/* Cyclic distance from slot @a forward to slot @b. */
+static uint64_t slot_dist(const struct hotness_table *t, uint64_t a, uint64_t b)
+{
+	return b >= a ? b - a : b + t->nr_slots - a;
 }
 
 /* Backward-shift deletion: keeps every probe chain gap-free. */
 static void slot_delete(struct hotness_table *t, uint64_t hole)
 {
-	uint64_t mask = t->nr_slots - 1;
 	uint64_t i = hole;
 
 	for (;;) {
 		struct hot_slot *s;
 		uint64_t home;
 
-		i = (i + 1) & mask;
+		i = next_slot(t, i);
 		s = &t->slots[i];
 		if (s->idx == SLOT_EMPTY)
 			break;
-		home = hash_key(t->ent[s->idx].tgid, t->ent[s->idx].addr) & mask;
+		home = home_slot(t, hash_key(t->ent[s->idx].tgid,
+					     t->ent[s->idx].addr));
 		/* may s move to hole? only if home is not cyclically in (hole, i] */
-		if (((i - home) & mask) >= ((i - hole) & mask)) {
+		if (slot_dist(t, home, i) >= slot_dist(t, hole, i)) {
 			t->slots[hole] = *s;
 			hole = i;
 		}
@@ -248,12 +418,15 @@ static void remove_at_slot(struct hotness_table *t, uint64_t slot)
 	uint32_t idx = t->slots[slot].idx;
 	uint32_t last = t->size - 1;
 
+	cand_remove(t, &t->ent[idx]);
 	slot_delete(t, slot);
 	if (idx != last) {
 		uint64_t ls = slot_of_index(t, last);
 
 		t->ent[idx] = t->ent[last];
 		t->slots[ls].idx = idx;
+		if (t->ent[idx].cand_pos != NOT_CAND)
+			t->cand[t->ent[idx].cand_pos] = idx;
 	}
 	t->size--;
 }
@@ -284,7 +457,7 @@ static void install_index(struct hotness_table *t, struct hot_slot *s,
 		uint64_t i = find_slot(t, e->tgid, e->addr, h, &found);
 
 		t->slots[i].idx = j;
-		t->slots[i].tag = (uint32_t)(h >> 32);
+		t->slots[i].tag = (uint32_t)h;
 	}
 }
 
@@ -325,7 +498,7 @@ static int grow(struct hotness_table *t)
 	return 0;
 }
 
-static uint32_t coldest_sample(struct hotness_table *t, uint64_t now_ms,
+static uint32_t coldest_sample(struct hotness_table *t, uint32_t now,
 			       double beat)
 {
 	uint32_t best = 0;
@@ -334,7 +507,7 @@ static uint32_t coldest_sample(struct hotness_table *t, uint64_t now_ms,
 	for (int round = 0; round < EVICT_ROUNDS; round++) {
 		for (int s = 0; s < EVICT_SAMPLES; s++) {
 			uint32_t i = (uint32_t)(rng_next(t) % t->size);
-			double sc = peek_score(t, &t->ent[i], now_ms);
+			double sc = peek_score(t, &t->ent[i], now);
 
 			if (sc < best_score) {
 				best_score = sc;
@@ -373,6 +546,8 @@ void hotness_destroy(struct hotness_table *t)
 		return;
 	free(t->ent);
 	free(t->slots);
+	free(t->cand);
+	free(t->keys);
 	free(t);
 }
 
@@ -444,6 +619,7 @@ static void heap_offer(struct hot_candidate *out, size_t max, size_t *n,
 /* Shrink to @cap keeping the hottest as of the newest time seen. */
 static void evict_down_to(struct hotness_table *t, uint32_t cap)
 {
+	uint32_t latest = rel_time(t, t->latest_ms);
 	struct hot_candidate *keep;
 	size_t n = 0;
 
@@ -455,7 +631,7 @@ static void evict_down_to(struct hotness_table *t, uint32_t cap)
 			struct hot_candidate c = {
 				.tgid = t->ent[i].tgid,
 				.addr = t->ent[i].addr,
-				.score = peek_score(t, &t->ent[i], t->latest_ms),
+				.score = peek_score(t, &t->ent[i], latest),
 			};
 			heap_offer(keep, cap, &n, &c);
 		}
@@ -464,7 +640,7 @@ static void evict_down_to(struct hotness_table *t, uint32_t cap)
 			struct hot_candidate c = {
 				.tgid = t->ent[i].tgid,
 				.addr = t->ent[i].addr,
-				.score = peek_score(t, &t->ent[i], t->latest_ms),
+				.score = peek_score(t, &t->ent[i], latest),
 			};
 			if (cmp_score_desc(&c, &keep[0]) > 0) {
 				remove_index(t, i);
@@ -475,7 +651,7 @@ static void evict_down_to(struct hotness_table *t, uint32_t cap)
 	}
 	/* no memory for the exact pass: fall back to sampling */
 	while (t->size > cap) {
-		remove_index(t, coldest_sample(t, t->latest_ms, -INFINITY));
+		remove_index(t, coldest_sample(t, latest, -INFINITY));
 		t->evictions++;
 	}
 }
@@ -499,9 +675,26 @@ int hotness_set_params(struct hotness_table *t, const struct hotness_params *p)
 		if (e)
 			t->ent = e;
 		t->ent_cap = p->cap;
+		if (t->cand_cap > p->cap) {
+			uint32_t *c = realloc(t->cand, (size_t)p->cap * sizeof(*c));
+
+			if (c) {
+				t->cand = c;
+				t->cand_cap = p->cap;
+			}
+		}
+	}
+	if (p->decay != t->p.decay || p->window_ms != t->p.window_ms) {
+		/* the windows that passed decay at the rate of their time */
+		uint32_t latest = rel_time(t, t->latest_ms);
+
+		for (uint32_t i = 0; i < t->size; i++)
+			apply_decay(t, &t->ent[i], latest);
 	}
 	t->p = *p;
 	fill_pow_table(t->pow_tab, p->decay);
+	/* scores now decay at another rate: rebuild the set on the next pass */
+	t->set_valid = false;
 	return 0;
 }
 
@@ -532,17 +725,19 @@ int hotness_record(struct hotness_table *t, uint32_t tgid, uint64_t addr,
 {
 	uint64_t h = hash_key(tgid, addr);
 	struct hot_record_result rr = { 0 };
+	uint32_t now = rel_time(t, now_ms);
 	struct hot_entry *e;
+	uint32_t idx;
 	bool found;
 	uint64_t i;
 	int r;
 
-	note_time(t, now_ms);
 	i = find_slot(t, tgid, addr, h, &found);
 	if (found) {
-		e = &t->ent[t->slots[i].idx];
-		apply_decay(t, e, now_ms);
-		e->score += faults;
+		idx = t->slots[i].idx;
+		e = &t->ent[idx];
+		apply_decay(t, e, now);
+		e->score += (float)faults;
 		if (on_slow) {
 			if (e->state == HOT_PROMOTED) {
 				count_pingpong(t, e);
@@ -550,11 +745,12 @@ int hotness_record(struct hotness_table *t, uint32_t tgid, uint64_t addr,
 			}
 			e->state = HOT_ON_SLOW;
 		}
+		cand_note(t, idx);
 		goto out;
 	}
 
 	if (t->size >= t->p.cap) {
-		remove_index(t, coldest_sample(t, now_ms, faults));
+		remove_index(t, coldest_sample(t, now, faults));
 		t->evictions++;
 		rr.evicted = true;
 	} else {
@@ -564,17 +760,20 @@ int hotness_record(struct hotness_table *t, uint32_t tgid, uint64_t addr,
 	}
 	/* growth or eviction moved things: find the free slot again */
 	i = find_slot(t, tgid, addr, h, &found);
-	e = &t->ent[t->size];
-	*e = (struct hot_entry) {
+	idx = t->size;
+	t->ent[idx] = (struct hot_entry) {
 		.addr = addr,
 		.tgid = tgid,
-		.stamp_ms = now_ms,
-		.score = faults,
+		.stamp = now,
+		.score = (float)faults,
 		.state = HOT_ON_SLOW,
+		.cand_pos = NOT_CAND,
 	};
-	t->slots[i].idx = t->size;
-	t->slots[i].tag = (uint32_t)(h >> 32);
+	t->slots[i].idx = idx;
+	t->slots[i].tag = (uint32_t)h;
 	t->size++;
+	t->inserted_since_age++;
+	cand_note(t, idx);
 	rr.inserted = true;
 out:
 	if (res)
@@ -582,27 +781,56 @@ out:
 	return 0;
 }
 
-size_t hotness_candidates(struct hotness_table *t, uint64_t now_ms,
-			  double min_score, struct hot_candidate *out,
-			  size_t max, uint64_t *nr_cooldown,
-			  uint64_t *nr_qualified)
+/*
+ * One entry's part in a candidates pass: decay it, then count it in
+ * cooldown or as qualified.  Returns its score, or -1 when it fell below
+ * @min_score.
+ */
+static double pass_entry(struct hotness_table *t, struct hot_entry *e,
+			 uint32_t now, double min_score, uint64_t *cooling,
+			 uint64_t *qualified, bool *ready)
 {
+	double sc = apply_decay(t, e, now);
+
+	*ready = false;
+	if (sc < min_score)
+		return -1.0;
+	if (now < e->cooldown_until) {
+		(*cooling)++;
+		return sc;
+	}
+	(*qualified)++;
+	*ready = true;
+	return sc;
+}
+
+static size_t finish_pass(struct hot_candidate *out, size_t n,
+			  uint64_t cooling, uint64_t qualified,
+			  uint64_t *nr_cooldown, uint64_t *nr_qualified)
+{
+	if (nr_cooldown)
+		*nr_cooldown = cooling;
+	if (nr_qualified)
+		*nr_qualified = qualified;
+	return n;
+}
+
+size_t hotness_candidates_scan(struct hotness_table *t, uint64_t now_ms,
+			       double min_score, struct hot_candidate *out,
+			       size_t max, uint64_t *nr_cooldown,
+			       uint64_t *nr_qualified)
+{
+	uint32_t now = rel_time(t, now_ms);
 	uint64_t cooling = 0, qualified = 0;
 	size_t n = 0;
 
-	note_time(t, now_ms);
 	for (uint32_t i = 0; i < t->size; i++) {
 		struct hot_entry *e = &t->ent[i];
-		double sc = apply_decay(t, e, now_ms);
+		bool ready;
+		double sc = pass_entry(t, e, now, min_score, &cooling,
+				       &qualified, &ready);
 
-		if (sc < min_score)
-			continue;
-		if (now_ms < e->cooldown_until) {
-			cooling++;
-			continue;
-		}
-		qualified++;
-		if (max) {
+		if (ready && max) {
 			struct hot_candidate c = {
 				.tgid = e->tgid, .addr = e->addr, .score = sc,
 				.recheck = e->state != HOT_ON_SLOW,
@@ -612,24 +840,224 @@ size_t hotness_candidates(struct hotness_table *t, uint64_t now_ms,
 	}
 	if (n)
 		qsort(out, n, sizeof(*out), cmp_score_desc);
-	if (nr_cooldown)
-		*nr_cooldown = cooling;
-	if (nr_qualified)
-		*nr_qualified = qualified;
-	return n;
+	return finish_pass(out, n, cooling, qualified, nr_cooldown,
+			   nr_qualified);
+}
+
+/* One full scan: the set holds exactly the entries at or above @min_score. */
+static void rebuild_set(struct hotness_table *t, uint32_t now, double min_score)
+{
+	cand_clear(t);
+	t->set_min = min_score;
+	t->set_valid = true;
+	for (uint32_t i = 0; i < t->size && t->set_valid; i++)
+		if (apply_decay(t, &t->ent[i], now) >= min_score)
+			cand_add(t, i);
+}
+
+static struct cand_key key_of(const struct hot_entry *e, float score)
+{
+	uint32_t bits;
+
+	memcpy(&bits, &score, sizeof(bits));
+	return (struct cand_key) {
+		.hi = (uint64_t)(e->state != HOT_ON_SLOW) << 63 |
+		      (uint64_t)(~bits & 0x7fffffffu) << 32 | e->tgid,
+		.lo = e->addr,
+	};
+}
+
+static struct hot_candidate candidate_of(struct cand_key k)
+{
+	uint32_t bits = ~(uint32_t)(k.hi >> 32) & 0x7fffffffu;
+	float score;
+
+	memcpy(&score, &bits, sizeof(score));
+	return (struct hot_candidate) {
+		.tgid = (uint32_t)k.hi,
+		.recheck = k.hi >> 63,
+		.addr = k.lo,
+		.score = score,
+	};
+}
+
+static bool key_less(const struct cand_key *a, const struct cand_key *b)
+{
+	return a->hi < b->hi || (a->hi == b->hi && a->lo < b->lo);
+}
+
+static void key_swap(struct cand_key *a, struct cand_key *b)
+{
+	struct cand_key tmp = *a;
+
+	*a = *b;
+	*b = tmp;
+}
+
+/*
+ * Quickselect: afterwards k[0..m) are the m smallest of k[0..n), in no
+ * order.  Expected O(n); keys are unique, so Hoare's scheme is enough.
+ */
+static void select_smallest(struct cand_key *k, size_t n, size_t m)
+{
+	int64_t lo = 0, hi = (int64_t)n, want = (int64_t)m;
+
+	while (hi - lo > 1 && want > lo && want < hi) {
+		/* never the last element, so Hoare's j stays below hi - 1 */
+		int64_t mid = lo + (hi - lo - 1) / 2, i = lo - 1, j = hi;
+		struct cand_key pivot;
+
+		/* median of three, moved to the middle */
+		if (key_less(&k[mid], &k[lo]))
+			key_swap(&k[mid], &k[lo]);
+		if (key_less(&k[hi - 1], &k[mid]))
+			key_swap(&k[hi - 1], &k[mid]);
+		if (key_less(&k[mid], &k[lo]))
+			key_swap(&k[mid], &k[lo]);
+		pivot = k[mid];
+		for (;;) {
+			do
+				i++;
+			while (key_less(&k[i], &pivot));
+			do
+				j--;
+			while (key_less(&pivot, &k[j]));
+			if (i >= j)
+				break;
+			key_swap(&k[i], &k[j]);
+		}
+		/* k[lo..j] <= pivot <= k[j+1..hi) */
+		if (want <= j + 1)
+			hi = j + 1;
+		else
+			lo = j + 1;
+	}
+}
+
+/*
+ * LSD radix sort of @n keys, a byte at a time from the address's lowest,
+ * using @tmp as the second buffer; a byte that is the same in every key
+ * (an address's page offset, a tgid's high bytes) costs no pass.
+ * Returns the buffer that holds the result.
+ */
+static struct cand_key *radix_sort(struct cand_key *k, struct cand_key *tmp,
+				   size_t n)
+{
+	static const unsigned int nr_bytes = 16;
+	size_t count[16][256];
+	struct cand_key *src = k, *dst = tmp;
+
+	memset(count, 0, sizeof(count));
+	for (size_t i = 0; i < n; i++)
+		for (unsigned int b = 0; b < 8; b++) {
+			count[b][(k[i].lo >> (8 * b)) & 0xff]++;
+			count[8 + b][(k[i].hi >> (8 * b)) & 0xff]++;
+		}
+	for (unsigned int b = 0; b < nr_bytes; b++) {
+		size_t pos = 0;
+		unsigned int shift = 8 * (b & 7);
+		bool hi = b >= 8;
+
+		if (count[b][(hi ? k[0].hi : k[0].lo) >> shift & 0xff] == n)
+			continue;
+		for (unsigned int v = 0; v < 256; v++) {
+			size_t c = count[b][v];
+
+			count[b][v] = pos;
+			pos += c;
+		}
+		for (size_t i = 0; i < n; i++) {
+			unsigned int v = ((hi ? src[i].hi : src[i].lo) >> shift) & 0xff;
+
+			dst[count[b][v]++] = src[i];
+		}
+		struct cand_key *swap = src;
+
+		src = dst;
+		dst = swap;
+	}
+	return src;
+}
+
+static int keys_reserve(struct hotness_table *t, size_t n)
+{
+	struct cand_key *k;
+	size_t want;
+
+	if (n <= t->keys_cap)
+		return 0;
+	want = n < 1024 ? 1024 : n + n / 2;
+	/* the keys and the radix sort's buffer, in one block */
+	k = realloc(t->keys, 2 * want * sizeof(*k));
+	if (!k)
+		return -ENOMEM;
+	t->keys = k;
+	t->keys_cap = want;
+	return 0;
+}
+
+size_t hotness_candidates(struct hotness_table *t, uint64_t now_ms,
+			  double min_score, struct hot_candidate *out,
+			  size_t max, uint64_t *nr_cooldown,
+			  uint64_t *nr_qualified)
+{
+	uint32_t now = rel_time(t, now_ms);
+	uint64_t cooling = 0, qualified = 0;
+	struct cand_key *sorted;
+	size_t n = 0;
+
+	if (!t->set_valid || t->set_min != min_score)
+		rebuild_set(t, now, min_score);
+	/* no memory for the set or its keys: scan this time */
+	if (!t->set_valid || keys_reserve(t, t->nr_cand) < 0)
+		return hotness_candidates_scan(t, now_ms, min_score, out, max,
+					       nr_cooldown, nr_qualified);
+	/*
+	 * Walking down: the entry swapped into a gap was already visited.
+	 * The set's entries are scattered over the table: ask for the ones a
+	 * few steps ahead while this one is worked on, so the misses overlap.
+	 */
+	for (uint32_t i = t->nr_cand; i-- > 0;) {
+		struct hot_entry *e = &t->ent[t->cand[i]];
+		bool ready;
+		double sc;
+
+		if (i >= CAND_PREFETCH)
+			__builtin_prefetch(&t->ent[t->cand[i - CAND_PREFETCH]], 1);
+		sc = pass_entry(t, e, now, min_score, &cooling, &qualified,
+				&ready);
+		if (sc < 0)
+			cand_remove(t, e);
+		else if (ready && max)
+			t->keys[n++] = key_of(e, (float)sc);
+	}
+	/* the top @max of what qualified, in order, at O(n) + O(max) */
+	if (n > max) {
+		select_smallest(t->keys, n, max);
+		n = max;
+	}
+	if (n) {
+		sorted = radix_sort(t->keys, t->keys + t->keys_cap, n);
+		for (size_t i = 0; i < n; i++)
+			out[i] = candidate_of(sorted[i]);
+	}
+	return finish_pass(out, n, cooling, qualified, nr_cooldown,
+			   nr_qualified);
 }
 
 static void start_cooldown(struct hotness_table *t, uint32_t tgid,
 			   uint64_t addr, uint64_t now_ms, enum hot_state st)
 {
 	struct hot_entry *e = lookup(t, tgid, addr);
+	uint32_t now = rel_time(t, now_ms);
+	uint64_t until;
 
-	note_time(t, now_ms);
 	/* evicted or forgotten since it was proposed: nothing to remember */
 	if (!e)
 		return;
 	e->state = st;
-	e->cooldown_until = now_ms + cooldown_for(t, e);
+	until = now + cooldown_for(t, e);	/* < 2^31 + a day: fits */
+	e->cooldown_until = (uint32_t)until;
 }
 
 void hotness_mark_promoted(struct hotness_table *t, uint32_t tgid,
@@ -660,13 +1088,13 @@ void hotness_mark_failed(struct hotness_table *t, uint32_t tgid,
 			 uint64_t addr, uint64_t now_ms)
 {
 	struct hot_entry *e = lookup(t, tgid, addr);
+	uint32_t now = rel_time(t, now_ms);
 
-	note_time(t, now_ms);
 	if (!e)
 		return;
 	if (e->failures < UINT8_MAX)
 		e->failures++;
-	e->cooldown_until = now_ms + failure_wait(t, e);
+	e->cooldown_until = (uint32_t)(now + failure_wait(t, e));
 }
 
 unsigned int hotness_failures(struct hotness_table *t, uint32_t tgid,
@@ -695,7 +1123,7 @@ bool hotness_mark_on_slow(struct hotness_table *t, uint32_t tgid,
 {
 	struct hot_entry *e = lookup(t, tgid, addr);
 
-	note_time(t, now_ms);
+	rel_time(t, now_ms);
 	if (!e)
 		return false;
 	if (e->state == HOT_PROMOTED) {
@@ -727,15 +1155,39 @@ void hotness_forget_tgid(struct hotness_table *t, uint32_t tgid)
  * Entries in cooldown are kept even when cold: they carry the promotion
  * state that ping-pong detection and backoff need.
  */
+static void age_entry(struct hotness_table *t, uint32_t i, uint32_t now,
+		      double min_keep)
+{
+	struct hot_entry *e = &t->ent[i];
+
+	if (apply_decay(t, e, now) < min_keep && now >= e->cooldown_until)
+		remove_index(t, i);
+}
+
 void hotness_age(struct hotness_table *t, uint64_t now_ms, double min_keep)
 {
-	note_time(t, now_ms);
-	for (uint32_t i = t->size; i-- > 0;) {
-		struct hot_entry *e = &t->ent[i];
+	uint32_t now = rel_time(t, now_ms);
+	uint64_t budget = (uint64_t)t->inserted_since_age * AGE_PER_INSERT;
 
-		if (apply_decay(t, e, now_ms) < min_keep &&
-		    now_ms >= e->cooldown_until)
-			remove_index(t, i);
+	t->inserted_since_age = 0;
+	if (budget < AGE_MIN_VISIT)
+		budget = AGE_MIN_VISIT;
+	if (budget < t->size / AGE_SWEEP_CALLS)
+		budget = t->size / AGE_SWEEP_CALLS;
+	if (budget >= t->size) {
+		for (uint32_t i = t->size; i-- > 0;)
+			age_entry(t, i, now, min_keep);
+		t->age_hand = t->size;
+		return;
+	}
+	/*
+	 * A slice, going down from the hand: an entry moved into a gap comes
+	 * from the top, visited already or inserted since the sweep began.
+	 */
+	while (budget--) {
+		if (t->age_hand == 0 || t->age_hand > t->size)
+			t->age_hand = t->size;
+		age_entry(t, --t->age_hand, now, min_keep);
 	}
 }
 
@@ -743,16 +1195,16 @@ void hotness_tgid_summary(struct hotness_table *t, uint32_t tgid,
 			  uint64_t now_ms, double hot_score,
 			  uint32_t *tracked, uint32_t *hot)
 {
+	uint32_t now = rel_time(t, now_ms);
 	uint32_t nt = 0, nh = 0;
 
-	note_time(t, now_ms);
 	for (uint32_t i = 0; i < t->size; i++) {
-		struct hot_entry *e = &t->ent[i];
+		const struct hot_entry *e = &t->ent[i];
 
 		if (e->tgid != tgid)
 			continue;
 		nt++;
-		if (apply_decay(t, e, now_ms) >= hot_score)
+		if (peek_score(t, e, now) >= hot_score)
 			nh++;
 	}
 	if (tracked)
@@ -765,29 +1217,29 @@ double hotness_score(struct hotness_table *t, uint32_t tgid, uint64_t addr,
 		     uint64_t now_ms)
 {
 	struct hot_entry *e = lookup(t, tgid, addr);
+	uint32_t now = rel_time(t, now_ms);
 
 	if (!e)
 		return -1.0;
-	note_time(t, now_ms);
-	return apply_decay(t, e, now_ms);
+	return apply_decay(t, e, now);
 }
 
 size_t hotness_top(struct hotness_table *t, uint32_t tgid, uint64_t now_ms,
 		   struct hot_candidate *out, size_t max)
 {
+	uint32_t now = rel_time(t, now_ms);
 	size_t n = 0;
 
 	if (!max)
 		return 0;
-	note_time(t, now_ms);
 	for (uint32_t i = 0; i < t->size; i++) {
-		struct hot_entry *e = &t->ent[i];
+		const struct hot_entry *e = &t->ent[i];
 
 		if (tgid && e->tgid != tgid)
 			continue;
 		struct hot_candidate c = {
 			.tgid = e->tgid, .addr = e->addr,
-			.score = apply_decay(t, e, now_ms),
+			.score = peek_score(t, e, now),
 		};
 		heap_offer(out, max, &n, &c);
 	}
@@ -802,6 +1254,9 @@ void hotness_get_stats(const struct hotness_table *t, struct hotness_stats *st)
 	st->cap = t->p.cap;
 	st->evictions = t->evictions;
 	st->pingpongs = t->pingpongs;
+	st->candidates = t->nr_cand;
 	st->bytes = sizeof(*t) + (uint64_t)t->ent_cap * sizeof(struct hot_entry) +
-		    t->nr_slots * sizeof(struct hot_slot);
+		    t->nr_slots * sizeof(struct hot_slot) +
+		    (uint64_t)t->cand_cap * sizeof(uint32_t) +
+		    2 * (uint64_t)t->keys_cap * sizeof(struct cand_key);
 }

@@ -57,6 +57,7 @@ struct hotness_stats {
 	uint64_t cap;
 	uint64_t evictions;
 	uint64_t pingpongs;
+	uint64_t candidates;	/* entries in the candidate set */
 	uint64_t bytes;		/* memory the table holds */
 };
 
@@ -64,6 +65,8 @@ struct hotness_table;
 
 /* Largest cap accepted (entries are indexed by 32-bit slots). */
 #define HOTNESS_CAP_MAX (1u << 30)
+/* Longest window_ms, cooldown_ms and failure_cooldown_ms accepted: a day. */
+#define HOTNESS_PARAM_MS_MAX (86400u * 1000u)
 /* Ping-pong backoff never stretches a cooldown past this (or cooldown_ms). */
 #define HOTNESS_COOLDOWN_MAX_MS (3600u * 1000u)
 
@@ -97,12 +100,24 @@ int hotness_record(struct hotness_table *t, uint32_t tgid, uint64_t addr,
  * tier first, then the re-checks, each hottest first.  Returns the
  * number written.  *@nr_cooldown (may be NULL) gets how many folios at or
  * above @min_score were skipped for cooldown; *@nr_qualified (may be NULL)
- * how many were not, written to @out or not (past @max).
+ * how many were not, written to @out or not (past @max).  Costs the
+ * records since the last call plus the folios at or above @min_score; the
+ * first call, and a call with another @min_score, scan the whole table.
  */
 size_t hotness_candidates(struct hotness_table *t, uint64_t now_ms,
 			  double min_score, struct hot_candidate *out,
 			  size_t max, uint64_t *nr_cooldown,
 			  uint64_t *nr_qualified);
+
+/*
+ * The same selection by a scan of the whole table: what
+ * hotness_candidates() did before it kept a candidate set.  The reference
+ * for tests and benchmarks; the daemon does not call it.
+ */
+size_t hotness_candidates_scan(struct hotness_table *t, uint64_t now_ms,
+			       double min_score, struct hot_candidate *out,
+			       size_t max, uint64_t *nr_cooldown,
+			       uint64_t *nr_qualified);
 
 /* The migrator moved it: PROMOTED, cooldown starts at @now_ms. */
 void hotness_mark_promoted(struct hotness_table *t, uint32_t tgid,
@@ -134,7 +149,12 @@ void hotness_forget(struct hotness_table *t, uint32_t tgid, uint64_t addr);
 /* The process exited. */
 void hotness_forget_tgid(struct hotness_table *t, uint32_t tgid);
 
-/* Decay every entry to @now_ms and drop those whose score fell below @floor. */
+/*
+ * Decay entries to @now_ms and drop those whose score fell below @floor and
+ * whose cooldown is over: every entry when the table is small, else a
+ * slice of a sweep (twice what was inserted since the last call, at least
+ * 4096 entries and 1/1024 of the table), so a call costs what changed.
+ */
 void hotness_age(struct hotness_table *t, uint64_t now_ms, double floor);
 
 /* Per-tgid summary: entries and entries with score >= @hot_score. */

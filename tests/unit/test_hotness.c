@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Unit tests for the hotness table (daemon/hotness.c). */
+/* Unit tests for the hotness table (daemon/core/hotness.c). */
 #include <errno.h>
 #include <math.h>
 #include <setjmp.h>
@@ -540,6 +540,226 @@ static void test_shrink_uses_decayed_scores(void **state)
 	hotness_destroy(t);
 }
 
+/* xorshift64: the traces below are the same on every run */
+static uint64_t next_rand(uint64_t *x)
+{
+	*x ^= *x << 13;
+	*x ^= *x >> 7;
+	*x ^= *x << 17;
+	return *x;
+}
+
+static void assert_same_candidates(struct hotness_table *inc,
+				   struct hotness_table *ref, uint64_t now,
+				   double min_score, size_t max)
+{
+	static struct hot_candidate a[512], b[512];
+	uint64_t cool_a = 7, cool_b = 8, qual_a = 7, qual_b = 8;
+	size_t na, nb;
+
+	assert_true(max <= 512);
+	na = hotness_candidates(inc, now, min_score, a, max, &cool_a, &qual_a);
+	nb = hotness_candidates_scan(ref, now, min_score, b, max, &cool_b,
+				     &qual_b);
+	assert_int_equal(na, nb);
+	assert_int_equal(cool_a, cool_b);
+	assert_int_equal(qual_a, qual_b);
+	for (size_t i = 0; i < na; i++) {
+		assert_int_equal(a[i].tgid, b[i].tgid);
+		assert_int_equal(a[i].addr, b[i].addr);
+		assert_int_equal(a[i].recheck, b[i].recheck);
+		assert_true(a[i].score == b[i].score);
+	}
+}
+
+/*
+ * The candidate set against the full scan it replaced: two tables fed the
+ * same random trace (records, promotions, re-checks, failures, forgets,
+ * exits, ageing, threshold and decay changes, evictions from a small cap)
+ * give the same candidates, in the same order, with the same counts.
+ * Decays of 0.5 and 0.25 keep every score exact, so equal means equal.
+ */
+static void test_incremental_matches_scan(void **state)
+{
+	static const uint32_t caps[] = { 150, 600, 5000 };
+	static const double decays[] = { 0.5, 0.25 };
+	static const size_t maxes[] = { 0, 1, 7, 64, 512 };
+	static const double thresholds[] = { 1.0, 2.0, 3.5 };
+
+	for (unsigned int ci = 0; ci < 3; ci++)
+	for (unsigned int di = 0; di < 2; di++) {
+		struct hotness_params p = params(caps[ci], decays[di]);
+		struct hotness_table *inc = NULL, *ref = NULL;
+		uint64_t x = 0x9e3779b97f4a7c15ULL + ci * 31 + di, now = 1000;
+		double min_score = 2.0;
+
+		assert_int_equal(hotness_create(&p, &inc), 0);
+		assert_int_equal(hotness_create(&p, &ref), 0);
+		/* empty, and nothing qualifying yet: no keys to sort */
+		assert_same_candidates(inc, ref, now, min_score, 64);
+		rec(inc, 9, PG, 1, true, now);
+		rec(ref, 9, PG, 1, true, now);
+		assert_same_candidates(inc, ref, now, 5.0, 64);
+		for (int step = 0; step < 4000; step++) {
+			uint64_t r = next_rand(&x);
+			uint32_t tgid = 1 + (uint32_t)(r % 3);
+			uint64_t addr = ((r >> 8) % 700) * PG;
+			unsigned int op = (unsigned int)(r >> 40) % 100;
+
+			now += (r >> 20) % 300;
+			if (op < 70) {
+				uint32_t faults = 1 + (uint32_t)((r >> 50) % 4);
+				bool slow = (r >> 60) & 1;
+
+				rec(inc, tgid, addr, faults, slow, now);
+				rec(ref, tgid, addr, faults, slow, now);
+			} else if (op < 76) {
+				hotness_mark_promoted(inc, tgid, addr, now);
+				hotness_mark_promoted(ref, tgid, addr, now);
+			} else if (op < 80) {
+				hotness_mark_on_fast(inc, tgid, addr, now);
+				hotness_mark_on_fast(ref, tgid, addr, now);
+			} else if (op < 84) {
+				hotness_mark_on_slow(inc, tgid, addr, now);
+				hotness_mark_on_slow(ref, tgid, addr, now);
+			} else if (op < 88) {
+				hotness_mark_failed(inc, tgid, addr, now);
+				hotness_mark_failed(ref, tgid, addr, now);
+			} else if (op < 91) {
+				hotness_forget(inc, tgid, addr);
+				hotness_forget(ref, tgid, addr);
+			} else if (op < 92) {
+				hotness_forget_tgid(inc, tgid);
+				hotness_forget_tgid(ref, tgid);
+			} else if (op < 96) {
+				hotness_age(inc, now, 0.3);
+				hotness_age(ref, now, 0.3);
+			} else if (op < 98) {
+				min_score = thresholds[(r >> 56) % 3];
+			} else if (op < 99) {
+				p.decay = decays[(r >> 56) & 1];
+				assert_int_equal(hotness_set_params(inc, &p), 0);
+				assert_int_equal(hotness_set_params(ref, &p), 0);
+			}
+			assert_same_candidates(inc, ref, now, min_score,
+					       maxes[step % 5]);
+		}
+		assert_int_equal(table_size(inc), table_size(ref));
+		hotness_destroy(inc);
+		hotness_destroy(ref);
+	}
+}
+
+/* More qualified than asked for: the top ones, in order (quickselect). */
+static void test_incremental_top_of_many(void **state)
+{
+	struct hotness_table *inc = mk(20000, 0.5), *ref = mk(20000, 0.5);
+	uint64_t x = 12345;
+
+	for (int i = 0; i < 20000; i++) {
+		uint64_t r = next_rand(&x);
+		uint32_t faults = 1 + (uint32_t)(r % 1000);
+
+		rec(inc, 1 + (uint32_t)(r >> 40) % 5, (uint64_t)i * PG, faults,
+		    true, 0);
+		rec(ref, 1 + (uint32_t)(r >> 40) % 5, (uint64_t)i * PG, faults,
+		    true, 0);
+	}
+	for (size_t max = 1; max <= 512; max = max * 3 + 1)
+		assert_same_candidates(inc, ref, 0, 1.0, max);
+	hotness_destroy(inc);
+	hotness_destroy(ref);
+}
+
+/*
+ * A big table is aged a slice per call, sized to what was inserted since:
+ * cold entries go within a bounded number of calls, the hot and those in
+ * cooldown stay.
+ */
+static void test_age_sweeps_slices(void **state)
+{
+	const uint32_t n = 40000;
+	struct hotness_table *t = mk(n, 0.5);
+	int calls = 0;
+
+	for (uint32_t i = 0; i < n; i++)
+		rec(t, 1, (uint64_t)i * PG, 1, true, 0);
+	rec(t, 2, PG, 1u << 20, true, 0);		/* hot */
+	rec(t, 3, PG, 1, true, 0);
+	hotness_mark_promoted(t, 3, PG, 9000);		/* cooling */
+	/* the first call pays for the inserts: a full sweep */
+	hotness_age(t, 10000, 0.05);
+	assert_int_equal(table_size(t), 2);
+	/* now refill without inserts counted: slices of 4096 */
+	hotness_forget_tgid(t, 2);
+	hotness_forget_tgid(t, 3);
+	for (uint32_t i = 0; i < n; i++)
+		rec(t, 1, (uint64_t)i * PG, 1, true, 20000);
+	hotness_age(t, 20000, 0.05);	/* takes the insert credit, drops none */
+	assert_int_equal(table_size(t), n);
+	hotness_age(t, 30000, 0.05);
+	assert_int_equal(table_size(t), n - 4096);
+	while (table_size(t) > 0 && calls < 20) {
+		hotness_age(t, 30000, 0.05);
+		calls++;
+	}
+	assert_int_equal(table_size(t), 0);
+	assert_true(calls <= (int)(n / 4096));
+	hotness_destroy(t);
+}
+
+/*
+ * Times are 32-bit inside the table: across 2^32 ms (49 days) and more,
+ * decay, cooldowns and the candidate set still work.
+ */
+static void test_clock_beyond_32_bits(void **state)
+{
+	struct hotness_table *t = mk(100, 0.5);
+	struct hot_candidate c[4];
+	const uint64_t day = 86400000ULL;
+	uint64_t now = 60 * day;
+
+	rec(t, 1, PG, 16, true, now);
+	assert_int_equal(hotness_candidates(t, now, 4.0, c, 4, NULL, NULL), 1);
+	hotness_mark_promoted(t, 1, PG, now);
+	/* cooldown 5000: over at now + 5000 */
+	assert_int_equal(hotness_candidates(t, now + 4999, 4.0, c, 4, NULL, NULL), 0);
+	/* five windows: 16 -> 0.5 */
+	assert_int_equal(hotness_candidates(t, now + 5000, 0.5, c, 4, NULL, NULL), 1);
+	assert_true(hotness_score(t, 1, PG, now + 5000) == 0.5);
+	/* 30 days on: the table rebases; the old score is gone, a new one counts */
+	now += 30 * day;
+	rec(t, 1, 2 * PG, 8, true, now);
+	assert_true(hotness_score(t, 1, PG, now) == 0.0);
+	assert_true(hotness_score(t, 1, 2 * PG, now + W) == 4.0);
+	assert_int_equal(hotness_candidates(t, now + W, 4.0, c, 4, NULL, NULL), 1);
+	assert_int_equal(c[0].addr, 2 * PG);
+	/* and again, 100 days on, in small steps and in one jump */
+	for (int i = 0; i < 100; i++) {
+		now += day;
+		rec(t, 1, 2 * PG, 8, true, now);
+	}
+	assert_true(hotness_score(t, 1, 2 * PG, now) == 8.0);
+	now += 400 * day;
+	assert_true(hotness_score(t, 1, 2 * PG, now) == 0.0);
+	hotness_destroy(t);
+}
+
+/* Issue 13's memory target: at most 48 bytes per tracked folio. */
+static void test_bytes_per_folio(void **state)
+{
+	const uint32_t n = 200000;
+	struct hotness_table *t = mk(n, 0.5);
+	struct hotness_stats st;
+
+	for (uint32_t i = 0; i < n; i++)
+		rec(t, 1 + i % 4, (uint64_t)i * PG, 1, true, 0);
+	hotness_get_stats(t, &st);
+	assert_int_equal(st.size, n);
+	assert_true(st.bytes <= 48ULL * n);
+	hotness_destroy(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -560,6 +780,11 @@ int main(void)
 		cmocka_unit_test(test_age),
 		cmocka_unit_test(test_set_params_shrink_grow),
 		cmocka_unit_test(test_shrink_uses_decayed_scores),
+		cmocka_unit_test(test_incremental_matches_scan),
+		cmocka_unit_test(test_incremental_top_of_many),
+		cmocka_unit_test(test_age_sweeps_slices),
+		cmocka_unit_test(test_clock_beyond_32_bits),
+		cmocka_unit_test(test_bytes_per_folio),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
