@@ -28,11 +28,11 @@ cmake --build "$build" -j"$(nproc)" >/dev/null
 section() { printf '\n==== %s (%s)\n' "$1" "$(date -u +%FT%TZ)"; }
 
 section "1. core ingest"
-"$build/bench_ingest"
+"$build/bench/bench_ingest"
 section "2. placement simulator"
-"$build/bench_placement"
+"$build/bench/bench_placement"
 section "3. BPF fault-program cost"
-"$build/bench_bpf_fault_cost" 2
+"$build/bench/bench_bpf_fault_cost" 2
 if [ "$guest" = 1 ]; then
 	section "4. two-node guest: tierd vs NUMA balancing; migration throughput"
 	bash "$top/bench/guest_compare.sh" "$build" --migrate
