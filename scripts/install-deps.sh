@@ -28,6 +28,9 @@ test_pkgs=(
 	dpkg-dev debhelper lintian
 	# bench/plot.sh: the guest comparison's figures (PNG)
 	gnuplot-nox
+	# bench/instructions.sh counts the core's instructions with callgrind;
+	# bench_ingest includes valgrind/callgrind.h for its phase dumps
+	valgrind
 	# kernel-patches/check-series.sh: checkpatch.pl and 6.1 files to apply to
 	linux-source-6.1 git perl xz-utils
 	# ... kernel headers to compile the trace header in a module, docutils
