@@ -73,6 +73,14 @@ __u64 tracked_bits[TIERD_TRACKED_WORDS];
  * through the skeleton's mmap while the programs stay attached.
  */
 __u64 window_ns = 1000000000ULL;
+/*
+ * The same window in jiffies, set by the daemon once it has measured the
+ * jiffy (bpf_obj.c); 0 keeps the ns clock.  bpf_jiffies64() is one load
+ * once the verifier inlines it; bpf_ktime_get_ns() is a helper call that
+ * reads the TSC, which under a hypervisor can cost more than the rest of
+ * the program (docs in bench/README.md).
+ */
+__u64 window_jiffies SEC(".data") = 0;
 /* faults per window that make a record, per source */
 __u32 threshold[TIERD_SRC_NR] = { 2, 2, 1, 2 };
 __u32 granule_shift = TIERD_PAGE_SHIFT;
@@ -138,17 +146,23 @@ static __always_inline void aggregate(const struct fault *f)
 	struct tierd_folio_val init = {};
 	struct tierd_folio_val *val;
 	struct tierd_event *ev;
-	__u64 now = bpf_ktime_get_ns();
+	__u64 win = window_jiffies, now;
 	__u32 faults;
 	long err;
 
+	if (win) {
+		now = bpf_jiffies64();
+	} else {
+		now = bpf_ktime_get_ns();
+		win = window_ns;
+	}
 	key.tgid = f->tgid;
 	key.source = f->source;
 	key.addr = granule_addr(f);
 
 	val = bpf_map_lookup_elem(&folios, &key);
 	if (!val) {
-		init.window_start_ns = now;
+		init.window_start = now;
 		err = bpf_map_update_elem(&folios, &key, &init, BPF_NOEXIST);
 		/* EEXIST: another CPU inserted the same folio meanwhile */
 		if (err && err != -TIERD_EEXIST) {
@@ -161,12 +175,12 @@ static __always_inline void aggregate(const struct fault *f)
 			count(f->source, TIERD_CNT_MAP_FULL);
 			return;
 		}
-	} else if (now - val->window_start_ns >= window_ns) {
+	} else if (now - val->window_start >= win) {
 		/*
 		 * Not atomic against a concurrent fault on the same folio;
 		 * the worst case is one fault counted in the old window.
 		 */
-		val->window_start_ns = now;
+		val->window_start = now;
 		val->faults = 0;
 		val->writes = 0;
 		val->reported = 0;
@@ -192,7 +206,8 @@ static __always_inline void aggregate(const struct fault *f)
 		count(f->source, TIERD_CNT_RB_DROPS);
 		return;
 	}
-	ev->ts_ns = now;
+	/* the record's time is always in ns; jiffies only pace the window */
+	ev->ts_ns = window_jiffies ? bpf_ktime_get_ns() : now;
 	ev->addr = key.addr;
 	ev->pfn = f->pfn;
 	ev->tgid = f->tgid;
@@ -423,6 +438,17 @@ int tierd_np_migrate(struct bpf_raw_tracepoint_args *ctx)
 	}
 	bpf_map_update_elem(&np_moves, &tid, &move, BPF_ANY);
 	return 0;
+}
+
+/*
+ * The jiffies counter, for the daemon to measure the jiffy through
+ * BPF_PROG_TEST_RUN (bpf_obj.c): never attached.  32 bits are enough for
+ * the few ticks it watches.
+ */
+SEC("raw_tp")
+int tierd_jiffies(void *ctx)
+{
+	return (int)bpf_jiffies64();
 }
 
 /*
