@@ -198,61 +198,63 @@ static int jiffies_now(int prog_fd, uint32_t *j)
 static const unsigned int hz_choices[] = { 100, 250, 300, 1000 };
 #define HZ_NAP_NS		(20 * 1000000L)	/* between the two edges, first try */
 #define HZ_GIVE_UP_NS		(100 * 1000000ULL)
-#define HZ_ATTEMPTS		4		/* each naps twice as long */
+#define HZ_ATTEMPTS		5		/* each naps twice as long */
 
 /*
- * The next jiffies edge after @from: *@j past it, seen between *@lo and
- * *@hi (CLOCK_MONOTONIC around the read that saw it and the one before).
+ * The next jiffies edge: *@j is the counter just past it, and the edge
+ * came between *@lo and *@hi (CLOCK_MONOTONIC before the last read that
+ * saw the old value and after the first that saw the new one).
  */
-static int jiffies_edge(int prog_fd, uint32_t from, uint32_t *j,
-			uint64_t *lo, uint64_t *hi)
+static int jiffies_edge(int prog_fd, uint32_t *j, uint64_t *lo, uint64_t *hi)
 {
-	uint64_t start = mono_ns(), prev = start, now;
+	uint64_t start = mono_ns(), before = start, prev_before;
+	uint32_t old;
 	int ret;
 
+	ret = jiffies_now(prog_fd, &old);
+	if (ret)
+		return ret;
 	for (;;) {
+		prev_before = before;
+		before = mono_ns();
 		ret = jiffies_now(prog_fd, j);
-		now = mono_ns();
+		*hi = mono_ns();
 		if (ret)
 			return ret;
-		if (*j != from)
+		if (*j != old)
 			break;
-		if (now - start > HZ_GIVE_UP_NS)
+		if (*hi - start > HZ_GIVE_UP_NS)
 			return -ETIME;
-		prev = now;
 	}
-	*lo = prev;
-	*hi = now;
+	*lo = prev_before;
 	return 0;
 }
 
 /*
  * The kernel's HZ: two jiffies edges a nap apart bound the rate between
  * [ticks / longest interval, ticks / shortest].  Taken when that range is
- * within 10 % and holds one Kconfig choice; a preemption that widens it
+ * within 15 % and holds one Kconfig choice; a preemption that widens it
  * means another try with a longer nap.  0 when no try gives one.
  */
 static unsigned int measure_hz(int prog_fd)
 {
 	uint64_t alo, ahi, blo, bhi;
-	uint32_t j, ja, jb;
 	double slow, fast;
+	uint32_t ja, jb;
 
 	for (int attempt = 0; attempt < HZ_ATTEMPTS; attempt++) {
 		struct timespec nap = { 0, HZ_NAP_NS << attempt };
 		unsigned int found = 0, n = 0;
 
-		if (jiffies_now(prog_fd, &j) ||
-		    jiffies_edge(prog_fd, j, &ja, &alo, &ahi))
+		if (jiffies_edge(prog_fd, &ja, &alo, &ahi))
 			continue;
 		nanosleep(&nap, NULL);
-		if (jiffies_now(prog_fd, &j) ||
-		    jiffies_edge(prog_fd, j, &jb, &blo, &bhi) || jb == ja ||
+		if (jiffies_edge(prog_fd, &jb, &blo, &bhi) || jb == ja ||
 		    blo <= ahi)
 			continue;
 		slow = (double)(jb - ja) * 1e9 / (double)(bhi - alo);
 		fast = (double)(jb - ja) * 1e9 / (double)(blo - ahi);
-		if (fast > slow * 1.1)
+		if (fast > slow * 1.15)
 			continue;
 		for (size_t i = 0; i < sizeof(hz_choices) / sizeof(*hz_choices);
 		     i++) {
