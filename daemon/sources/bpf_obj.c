@@ -398,6 +398,8 @@ int bpf_obj_reconfigure(struct bpf_obj *b, const struct tierd_config *cfg)
 	int ret;
 
 	set_tunables(b, cfg);
+	/* the programs' cache of reported folios holds the old window's ends */
+	b->skel->data->reported_gen++;
 	if (old_granule != cfg->granule_kb) {
 		ret = folios_clear(b);
 		if (ret)
