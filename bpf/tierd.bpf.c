@@ -28,6 +28,44 @@ struct {
 	__type(value, struct tierd_folio_val);
 } folios SEC(".maps");
 
+/*
+ * Per-CPU cache of folios already reported in their current window.  Until
+ * that window ends another fault of such a folio changes nothing the
+ * daemon sees (its record went out; the next needs a new window), so it
+ * skips the hash.  Direct-mapped, filled when the hash path finds a folio
+ * reported; a collision only sends the next fault back to the hash.  Not
+ * for the private-node source, whose program deletes folio entries when
+ * the kernel moves a folio: a slot on another CPU would not see that.
+ * One array element per CPU holds every slot, so a lookup touches one
+ * slot's cache line and no per-slot pointer; jiffies clock only, whose
+ * window ends fit 32 bits.  A fault that comes between the three stores
+ * of a slot (raw_tp programs run with migration disabled, not preemption)
+ * reads a mix of the old and the new slot: at worst a folio of the old
+ * slot's process at the new slot's address goes uncounted until the old
+ * slot's window end.
+ */
+struct reported_slot {
+	__u64 key;		/* granule address | source | reported_gen << 2 */
+	__u32 tgid;
+	__u32 window_end;	/* low 32 bits of jiffies */
+};
+
+#define TIERD_REPORTED_SLOTS	1024	/* a power of two; 16 KiB per CPU */
+/* the granule address's low 12 bits hold the source and 10 bits of gen */
+#define TIERD_REPORTED_TAG_MASK	((1U << TIERD_PAGE_SHIFT) - 1)
+_Static_assert(TIERD_SRC_NR <= 4, "a reported_slot key has 2 bits of source");
+
+struct reported_cache {
+	struct reported_slot slot[TIERD_REPORTED_SLOTS];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct reported_cache);
+} reported SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 1 << 20);		/* set by the daemon before load */
@@ -73,6 +111,19 @@ __u64 tracked_bits[TIERD_TRACKED_WORDS];
  * through the skeleton's mmap while the programs stay attached.
  */
 __u64 window_ns = 1000000000ULL;
+/*
+ * The same window in jiffies, set by the daemon once it has measured the
+ * jiffy (bpf_obj.c); 0 keeps the ns clock.  bpf_jiffies64() is one load
+ * once the verifier inlines it; bpf_ktime_get_ns() is a helper call that
+ * reads the TSC, which under a hypervisor can cost more than the rest of
+ * the program (docs in bench/README.md).
+ */
+__u64 window_jiffies SEC(".data") = 0;
+/*
+ * Tags `reported` slots: the daemon bumps it when a reload changes the
+ * window or the granule, which empties the cache at once.
+ */
+__u32 reported_gen SEC(".data") = 1;
 /* faults per window that make a record, per source */
 __u32 threshold[TIERD_SRC_NR] = { 2, 2, 1, 2 };
 __u32 granule_shift = TIERD_PAGE_SHIFT;
@@ -137,18 +188,48 @@ static __always_inline void aggregate(const struct fault *f)
 	struct tierd_folio_key key = {};
 	struct tierd_folio_val init = {};
 	struct tierd_folio_val *val;
+	struct reported_slot *slot = NULL;
+	struct reported_cache *cache;
 	struct tierd_event *ev;
-	__u64 now = bpf_ktime_get_ns();
-	__u32 faults;
+	__u64 win = window_jiffies, now, tag = 0;
+	__u32 faults, idx, zero = 0;
+	bool jiffy_clock = win;
 	long err;
 
+	if (jiffy_clock) {
+		now = bpf_jiffies64();
+	} else {
+		now = bpf_ktime_get_ns();
+		win = window_ns;
+	}
 	key.tgid = f->tgid;
 	key.source = f->source;
 	key.addr = granule_addr(f);
 
+	if (jiffy_clock && f->source != TIERD_SRC_PRIVATE_NODE) {
+		cache = bpf_map_lookup_elem(&reported, &zero);
+		if (cache) {
+			/* multiplicative hash of the folio and the process */
+			idx = (__u32)((((key.addr >> TIERD_PAGE_SHIFT) ^
+					((__u64)f->tgid << 40)) *
+				       0x9e3779b97f4a7c15ULL) >> 54) &
+			      (TIERD_REPORTED_SLOTS - 1);
+			slot = &cache->slot[idx];
+			tag = key.addr | ((f->source |
+					   reported_gen << 2) &
+					  TIERD_REPORTED_TAG_MASK);
+			if (slot->key == tag && slot->tgid == f->tgid &&
+			    (__s32)(slot->window_end - (__u32)now) > 0) {
+				if (f->write)
+					count(f->source, TIERD_CNT_WRITES);
+				return;
+			}
+		}
+	}
+
 	val = bpf_map_lookup_elem(&folios, &key);
 	if (!val) {
-		init.window_start_ns = now;
+		init.window_start = now;
 		err = bpf_map_update_elem(&folios, &key, &init, BPF_NOEXIST);
 		/* EEXIST: another CPU inserted the same folio meanwhile */
 		if (err && err != -TIERD_EEXIST) {
@@ -161,12 +242,12 @@ static __always_inline void aggregate(const struct fault *f)
 			count(f->source, TIERD_CNT_MAP_FULL);
 			return;
 		}
-	} else if (now - val->window_start_ns >= window_ns) {
+	} else if (now - val->window_start >= win) {
 		/*
 		 * Not atomic against a concurrent fault on the same folio;
 		 * the worst case is one fault counted in the old window.
 		 */
-		val->window_start_ns = now;
+		val->window_start = now;
 		val->faults = 0;
 		val->writes = 0;
 		val->reported = 0;
@@ -183,7 +264,7 @@ static __always_inline void aggregate(const struct fault *f)
 		return;
 	/* one record per window even when CPUs race past the threshold */
 	if (__sync_val_compare_and_swap(&val->reported, 0, 1) != 0)
-		return;
+		goto cache;
 
 	ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
 	if (!ev) {
@@ -192,7 +273,8 @@ static __always_inline void aggregate(const struct fault *f)
 		count(f->source, TIERD_CNT_RB_DROPS);
 		return;
 	}
-	ev->ts_ns = now;
+	/* the record's time is always in ns; jiffies only pace the window */
+	ev->ts_ns = jiffy_clock ? bpf_ktime_get_ns() : now;
 	ev->addr = key.addr;
 	ev->pfn = f->pfn;
 	ev->tgid = f->tgid;
@@ -210,6 +292,12 @@ static __always_inline void aggregate(const struct fault *f)
 	__builtin_memset(ev->pad, 0, sizeof(ev->pad));
 	bpf_ringbuf_submit(ev, 0);
 	count(f->source, TIERD_CNT_RECORDS);
+cache:
+	if (slot) {
+		slot->key = tag;
+		slot->tgid = f->tgid;
+		slot->window_end = (__u32)(val->window_start + win);
+	}
 }
 
 /* Soft-dirty source: a user write fault of a tracked process. */
@@ -423,6 +511,17 @@ int tierd_np_migrate(struct bpf_raw_tracepoint_args *ctx)
 	}
 	bpf_map_update_elem(&np_moves, &tid, &move, BPF_ANY);
 	return 0;
+}
+
+/*
+ * The jiffies counter, for the daemon to measure the jiffy through
+ * BPF_PROG_TEST_RUN (bpf_obj.c): never attached.  32 bits are enough for
+ * the few ticks it watches.
+ */
+SEC("raw_tp")
+int tierd_jiffies(void *ctx)
+{
+	return (int)bpf_jiffies64();
 }
 
 /*

@@ -77,7 +77,8 @@ struct tierd_folio_key {
 
 /* Value of the pre-aggregation map: faults inside the current window. */
 struct tierd_folio_val {
-	__u64 window_start_ns;
+	/* in the window clock's unit: jiffies, or ns while window_jiffies = 0 */
+	__u64 window_start;
 	__u32 faults;		/* faults in this window */
 	__u32 writes;		/* of which were writes */
 	__u32 reported;		/* 1 once a record was sent for this window */

@@ -35,6 +35,7 @@ struct bpf_obj {
 	bool cut;
 	uint32_t granule_kb;
 	uint32_t folios_max;
+	unsigned int hz;		/* measured after load; 0: unknown */
 	uint64_t *tracked_next;		/* scratch: the next tracked bitmap */
 };
 
@@ -58,9 +59,24 @@ int bpf_obj_check_config(const struct tierd_config *cfg, char *err,
 	return 0;
 }
 
+/*
+ * The window in jiffies, 0 while HZ is unknown.  A window's first fault
+ * comes anywhere inside its first jiffy, so one jiffy more than window_ns
+ * rounded up: a window lasts at least window_ns, as on the ns clock, and
+ * less than one jiffy longer.
+ */
+static void set_window_jiffies(struct bpf_obj *b)
+{
+	uint64_t ns = b->skel->data->window_ns;
+
+	b->skel->data->window_jiffies =
+		b->hz ? (ns * b->hz + 999999999ULL) / 1000000000ULL + 1 : 0;
+}
+
 static void set_tunables(struct bpf_obj *b, const struct tierd_config *cfg)
 {
 	b->skel->data->window_ns = (uint64_t)cfg->window_ms * 1000000ULL;
+	set_window_jiffies(b);
 	for (unsigned int s = 0; s < TIERD_SRC_NR; s++)
 		b->skel->data->threshold[s] = cfg->threshold;
 	b->skel->data->granule_shift = cfg->granule_kb == 2048 ? 21 : 12;
@@ -116,6 +132,8 @@ int bpf_obj_open(const struct tierd_config *cfg, struct bpf_obj **out,
 	}
 	bpf_object__for_each_program(prog, b->skel->obj)
 		bpf_program__set_autoload(prog, false);
+	/* never attached: bpf_obj_load() measures the jiffy with it */
+	bpf_program__set_autoload(b->skel->progs.tierd_jiffies, true);
 	set_tunables(b, cfg);
 	/* nothing private-node is recorded until bpf_obj_set_tracked() */
 	b->skel->data->private_filter = 1;
@@ -163,6 +181,95 @@ static int on_record(void *ctx, void *data, size_t size)
 	return 0;
 }
 
+/* The jiffies counter's low 32 bits, from the kernel.  0 or -errno. */
+static int jiffies_now(int prog_fd, uint32_t *j)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, opts);
+	int ret;
+
+	ret = bpf_prog_test_run_opts(prog_fd, &opts);
+	if (ret)
+		return ret;
+	*j = opts.retval;
+	return 0;
+}
+
+/* Kconfig's HZ choices (x86, arm64): what a measured rate must be near. */
+static const unsigned int hz_choices[] = { 100, 250, 300, 1000 };
+#define HZ_NAP_NS		(20 * 1000000L)	/* between the two edges, first try */
+#define HZ_GIVE_UP_NS		(100 * 1000000ULL)
+#define HZ_ATTEMPTS		5		/* each naps twice as long */
+
+/*
+ * The next jiffies edge: *@j is the counter just past it, and the edge
+ * came between *@lo and *@hi (CLOCK_MONOTONIC before the last read that
+ * saw the old value and after the first that saw the new one).
+ */
+static int jiffies_edge(int prog_fd, uint32_t *j, uint64_t *lo, uint64_t *hi)
+{
+	uint64_t start = mono_ns(), before = start, prev_before;
+	uint32_t old;
+	int ret;
+
+	ret = jiffies_now(prog_fd, &old);
+	if (ret)
+		return ret;
+	for (;;) {
+		prev_before = before;
+		before = mono_ns();
+		ret = jiffies_now(prog_fd, j);
+		*hi = mono_ns();
+		if (ret)
+			return ret;
+		if (*j != old)
+			break;
+		if (*hi - start > HZ_GIVE_UP_NS)
+			return -ETIME;
+	}
+	*lo = prev_before;
+	return 0;
+}
+
+/*
+ * The kernel's HZ: two jiffies edges a nap apart bound the rate between
+ * [ticks / longest interval, ticks / shortest].  Taken when that range is
+ * within 15 % and holds one Kconfig choice; a preemption that widens it
+ * means another try with a longer nap.  0 when no try gives one.
+ */
+static unsigned int measure_hz(int prog_fd)
+{
+	uint64_t alo, ahi, blo, bhi;
+	double slow, fast;
+	uint32_t ja, jb;
+
+	for (int attempt = 0; attempt < HZ_ATTEMPTS; attempt++) {
+		struct timespec nap = { 0, HZ_NAP_NS << attempt };
+		unsigned int found = 0, n = 0;
+
+		if (jiffies_edge(prog_fd, &ja, &alo, &ahi))
+			continue;
+		nanosleep(&nap, NULL);
+		if (jiffies_edge(prog_fd, &jb, &blo, &bhi) || jb == ja ||
+		    blo <= ahi)
+			continue;
+		slow = (double)(jb - ja) * 1e9 / (double)(bhi - alo);
+		fast = (double)(jb - ja) * 1e9 / (double)(blo - ahi);
+		if (fast > slow * 1.15)
+			continue;
+		for (size_t i = 0; i < sizeof(hz_choices) / sizeof(*hz_choices);
+		     i++) {
+			if (hz_choices[i] >= slow * 0.99 &&
+			    hz_choices[i] <= fast * 1.01) {
+				found = hz_choices[i];
+				n++;
+			}
+		}
+		if (n == 1)
+			return found;
+	}
+	return 0;
+}
+
 int bpf_obj_load(struct bpf_obj *b, bpf_record_fn fn, void *fn_ctx,
 		 char *err, size_t errlen)
 {
@@ -174,6 +281,13 @@ int bpf_obj_load(struct bpf_obj *b, bpf_record_fn fn, void *fn_ctx,
 			 strerror(-ret));
 		return ret;
 	}
+	/* before any program is attached: no window starts on the ns clock */
+	b->hz = measure_hz(bpf_program__fd(b->skel->progs.tierd_jiffies));
+	if (b->hz)
+		log_info("BPF window clock: jiffies, HZ %u", b->hz);
+	else
+		log_notice("BPF window clock: the jiffy could not be measured, windows are timed with bpf_ktime_get_ns() (slower per fault)");
+	set_window_jiffies(b);
 	b->fn = fn;
 	b->fn_ctx = fn_ctx;
 	b->rb = ring_buffer__new(bpf_map__fd(b->skel->maps.events), on_record,
@@ -284,6 +398,8 @@ int bpf_obj_reconfigure(struct bpf_obj *b, const struct tierd_config *cfg)
 	int ret;
 
 	set_tunables(b, cfg);
+	/* the programs' cache of reported folios holds the old window's ends */
+	b->skel->data->reported_gen++;
 	if (old_granule != cfg->granule_kb) {
 		ret = folios_clear(b);
 		if (ret)

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -318,6 +319,104 @@ static void collect(void)
 	free(sink);
 }
 
+/*
+ * Faults past the record within a window change nothing (the programs
+ * answer them from a per-CPU cache of reported folios), and a reported
+ * folio reports again in its next window: every page of a child written
+ * in NEXT_ROUNDS rounds, a nap past the window, two rounds more, comes
+ * back exactly twice, at its second fault each time.
+ */
+#define NEXT_WINDOW_MS	500
+#define NEXT_ROUNDS	6
+
+static void next_window_child(char *region, int go)
+{
+	struct timespec nap = { 0, (NEXT_WINDOW_MS + 300) * 1000000L };
+	char byte;
+	unsigned int r, i;
+
+	if (read(go, &byte, 1) != 1)
+		_exit(2);
+	for (r = 0; r < NEXT_ROUNDS + 2; r++) {
+		if (r == NEXT_ROUNDS)
+			nanosleep(&nap, NULL);
+		for (i = 0; i < NPAGES; i++)
+			*(volatile char *)(region + i * psz) = (char)(r + 1);
+		if (madvise(region, NPAGES * psz, MADV_DONTNEED))
+			_exit(3);
+	}
+	_exit(0);
+}
+
+static void next_window(void)
+{
+	struct tierd_source_stats before, after;
+	unsigned int seen[NPAGES] = { 0 }, i;
+	struct collector *c = NULL;
+	struct kernel_features f;
+	struct tierd_config cfg;
+	char err[256] = "";
+	struct region reg;
+	struct worker w;
+	struct sink *sink;
+	char *region;
+	int fds[2], status, ret;
+
+	psz = sysconf(_SC_PAGESIZE);
+	sink = calloc(1, sizeof(*sink));
+	assert_non_null(sink);
+	probe_kernel(&f);
+	f.soft_dirty = true;
+	base_config(&cfg);
+	cfg.window_ms = NEXT_WINDOW_MS;
+	cfg.threshold = 2;
+	ret = collector_open(&cfg, &f, NULL, on_event, sink, &c, err,
+			     sizeof(err));
+	if (ret)
+		fail_msg("collector_open: %s (%d)", err, ret);
+	region = region_new(&reg);
+	assert_int_equal(pipe(fds), 0);
+	w.pid = fork();
+	assert_true(w.pid >= 0);
+	if (w.pid == 0) {
+		close(fds[1]);
+		next_window_child(region, fds[0]);
+	}
+	close(fds[0]);
+	assert_int_equal(collector_set_tracked(c, &w.pid, 1, true), 0);
+	before = sd_stats(c);
+	assert_int_equal(write(fds[1], "g", 1), 1);
+	close(fds[1]);
+	assert_int_equal(waitpid(w.pid, &status, 0), w.pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_true(collector_consume(c, NULL) >= 0);
+	after = sd_stats(c);
+
+	for (i = 0; i < sink->nr; i++) {
+		const struct tierd_event *ev = &sink->ev[i];
+		uint64_t off = ev->addr - (uintptr_t)region;
+
+		/* the child's stack and libc pages may report too */
+		if (ev->addr < (uintptr_t)region ||
+		    off >= (uint64_t)NPAGES * psz)
+			continue;
+		assert_int_equal(ev->faults, 2);
+		assert_int_equal(ev->writes, 2);
+		seen[off / psz]++;
+	}
+	for (i = 0; i < NPAGES; i++)
+		assert_int_equal(seen[i], 2);
+	/* the first fault of each page's second window restarted it */
+	assert_true(after.window_resets - before.window_resets >= NPAGES);
+	assert_true(after.writes - before.writes >=
+		    (NEXT_ROUNDS + 2) * NPAGES);
+	assert_int_equal(sink->lost, 0);
+	region_free(&reg);
+	collector_close(c);
+	free(sink);
+}
+
 static int group_setup(void **state)
 {
 	const char *why = NULL;
@@ -340,10 +439,18 @@ static void run_collect(void **state)
 	collect();
 }
 
+static void run_next_window(void **state)
+{
+	if (*state)
+		skip();
+	next_window();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(run_collect),
+		cmocka_unit_test(run_next_window),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, NULL);

@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -321,6 +322,48 @@ static void test_window_reset(void **state)
 	assert_int_equal(fx->ev[0].faults, 2);
 	assert_int_equal(counter(fx, TIERD_SRC_PRIVATE_NODE,
 				 TIERD_CNT_WINDOW_RESETS), 3);
+	fixture_free(fx);
+}
+
+/*
+ * The jiffies window clock the daemon switches to once it knows HZ: the
+ * same resets and the same record, with its time still in ns and the
+ * writes split from the faults of the one counter word.
+ */
+static void test_window_reset_jiffies(void **state)
+{
+	struct timespec nap = { 0, 30 * 1000000L };	/* 3+ jiffies */
+	struct timespec now;
+	uint64_t before;
+	struct fixture *fx = fixture_new(1 << 16);
+
+	fx->skel->data->window_jiffies = 1;
+	fx->skel->data->threshold[TIERD_SRC_PRIVATE_NODE] = 2;
+	fault(fx, 1, 0xa00, 0, 0x7f0000400000, TIERD_LEVEL_PTE, true);
+	nanosleep(&nap, NULL);
+	fault(fx, 1, 0xa00, 0, 0x7f0000400000, TIERD_LEVEL_PTE, true);
+	drain(fx);
+	assert_int_equal(fx->nr, 0);
+	assert_int_equal(counter(fx, TIERD_SRC_PRIVATE_NODE,
+				 TIERD_CNT_WINDOW_RESETS), 1);
+
+	/*
+	 * A window of 2^40 jiffies: the window the last write opened goes
+	 * on, and a read is its second fault (faults 2, of which 1 write).
+	 */
+	fx->skel->data->window_jiffies = 1ULL << 40;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	before = (uint64_t)now.tv_sec * 1000000000ULL + now.tv_nsec;
+	fault_ret(fx, 1, 0xa00, 0, 0x7f0000400000, TIERD_LEVEL_PTE, true, 0,
+		  TIERD_NP_ACCESS_READ);
+	fault(fx, 1, 0xa00, 0, 0x7f0000400000, TIERD_LEVEL_PTE, true);
+	drain(fx);
+	assert_int_equal(fx->nr, 1);
+	assert_int_equal(fx->ev[0].faults, 2);
+	assert_int_equal(fx->ev[0].writes, 1);
+	assert_true(fx->ev[0].ts_ns >= before);
+	assert_int_equal(counter(fx, TIERD_SRC_PRIVATE_NODE,
+				 TIERD_CNT_WINDOW_RESETS), 1);
 	fixture_free(fx);
 }
 
@@ -677,6 +720,7 @@ RUN(test_threshold_and_fields)
 RUN(test_granule)
 RUN(test_filter)
 RUN(test_window_reset)
+RUN(test_window_reset_jiffies)
 RUN(test_ring_full)
 RUN(test_migrate_counters)
 RUN(test_access_type)
@@ -693,6 +737,7 @@ int main(void)
 		cmocka_unit_test(run_test_granule),
 		cmocka_unit_test(run_test_filter),
 		cmocka_unit_test(run_test_window_reset),
+		cmocka_unit_test(run_test_window_reset_jiffies),
 		cmocka_unit_test(run_test_ring_full),
 		cmocka_unit_test(run_test_migrate_counters),
 		cmocka_unit_test(run_test_access_type),
