@@ -11,9 +11,12 @@
 # (only min_free_mb lowered to fit the 1 GiB DRAM node).  The terminal
 # shows, second by second, the hot set moving to DRAM, then `tierctl
 # status` and `tierctl stats`; the guest powers off by itself.
+# --plot FILE.png also draws that timeline (bench/plot.sh, gnuplot; the
+# data beside it as FILE.dat).
 #
 # Usage: scripts/demo.sh [--plot FILE.png] [--accel auto|kvm|tcg] [--keep]
-# Exit: 0 the hot set moved, 1 it did not or the guest failed, 2 usage.
+# Exit: 0 the hot set moved (and the PNG was drawn), 1 it did not or the
+# guest failed or the PNG could not be drawn, 2 usage.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=${TIERD_BUILD_DIR:-$top/build}
@@ -38,14 +41,25 @@ while [ $# -gt 0 ]; do
 	shift
 done
 case "$accel" in auto|kvm|tcg) ;; *) echo "demo: --accel: '$accel' is not auto, kvm or tcg" >&2; exit 2 ;; esac
+if [ -n "$plot" ]; then
+	case "$plot" in
+	*.png) ;;
+	*) echo "demo: --plot: '$plot' does not end in .png" >&2; exit 2 ;;
+	esac
+	[ -d "$(dirname -- "$plot")" ] ||
+		{ echo "demo: --plot: directory '$(dirname -- "$plot")' does not exist" >&2; exit 2; }
+fi
 
 say() { printf '\n==> %s\n' "$*"; }
 die() { echo "demo: $*" >&2; exit 1; }
 start_s=$(date +%s)
 
-say "installing what the demo needs (scripts/install-deps.sh --demo)"
-bash "$top/scripts/install-deps.sh" --demo ||
-	die "scripts/install-deps.sh --demo failed (see above); as root on Debian 12 it installs the packages and the 6.12 guest kernel"
+deps=(--demo ${plot:+--plot})
+say "installing what the demo needs (scripts/install-deps.sh ${deps[*]})"
+bash "$top/scripts/install-deps.sh" "${deps[@]}" ||
+	die "scripts/install-deps.sh ${deps[*]} failed (see above); as root on Debian 12 it installs the packages and the 6.12 guest kernel"
+[ -z "$plot" ] || command -v gnuplot >/dev/null ||
+	die "--plot needs gnuplot, still missing after scripts/install-deps.sh: install Debian's gnuplot-nox package (apt-get install gnuplot-nox)"
 qemu=$(command -v qemu-system-x86_64) && [ -x "$qemu" ] && [ ! -d "$qemu" ] ||
 	die "qemu-system-x86_64 is still missing after scripts/install-deps.sh: install Debian's qemu-system-x86 package (apt-get install qemu-system-x86) and run the demo again"
 
@@ -176,20 +190,27 @@ wl=$(tr -d '\r' < "$log" | grep -m1 '^DEMO-WORKLOAD')
 hot=$(kv "$wl" hot) pages=$(kv "$wl" pages)
 first95=$(awk '$2 >= 95 { printf "%.0f", $1 / 1000; exit }' "$work/ticks")
 
+plot_rc=0
 if [ -n "$plot" ]; then
 	data=${plot%.png}.dat
 	{ echo "# t_ms tierd (hot set on node 0, %; scripts/demo.sh)"; cat "$work/ticks"; } > "$data" ||
 		die "cannot write $data"
 	echo
 	echo "plot data (t_ms, % of the hot set on DRAM): $data"
-	echo "PNG: not drawn; bench's plot script is not in this tree yet (it takes this file)"
+	if bash "$top/bench/plot.sh" --title "tierd demo: read-hot set ($hot pages) on DRAM (node 0)" \
+		"$data" "$plot"; then
+		echo "PNG: $plot"
+	else
+		echo "demo: bench/plot.sh could not draw $plot (see above); the data is in $data" >&2
+		plot_rc=1
+	fi
 fi
 
 echo
 if [ -n "$h0" ] && [ $((h0 * 100)) -ge $((hot * 95)) ]; then
 	echo "demo: done in ${elapsed} s (the guest ${elapsed_s} s): tierd moved the hot set to DRAM: $h0 of $hot pages on node 0 at the end, 95% of it there after ${first95:-?} s; $c0 of $((pages - hot)) cold pages moved."
 	echo "Next: README.md (install as a service), tierctl top (live view), docs/tierctl.8."
-	exit 0
+	exit "$plot_rc"
 fi
 keep=1
 die "the hot set did not reach DRAM: ${h0:-?} of ${hot:-?} pages on node 0 at the end; console log: $log"

@@ -3,7 +3,8 @@
 # end-to-end guest, and (unless --build-only) the guest kernels
 # (scripts/guest-kernels.sh: Debian 6.12 and 6.1 images unpacked into a
 # cache, not installed).  --demo: what scripts/demo.sh needs, the build
-# packages, qemu and the 6.12 kernel only.  Idempotent: packages already
+# packages, qemu and the 6.12 kernel only; --demo --plot adds gnuplot for
+# scripts/demo.sh --plot (bench/plot.sh).  Idempotent: packages already
 # present are skipped by apt, cached kernels are re-used.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -40,6 +41,8 @@ test_pkgs=(
 
 # scripts/demo.sh: boot the guest beside a build
 demo_pkgs=(qemu-system-x86 busybox-static cpio util-linux jq)
+# scripts/demo.sh --plot: bench/plot.sh
+demo_plot_pkgs=(gnuplot-nox)
 
 mode=all
 case "${1:-}" in
@@ -49,7 +52,8 @@ esac
 want=("${build_pkgs[@]}")
 case $mode in
 all) want+=("${test_pkgs[@]}") ;;
-demo) want+=("${demo_pkgs[@]}") ;;
+demo) want+=("${demo_pkgs[@]}")
+      if [ "${2:-}" = --plot ]; then want+=("${demo_plot_pkgs[@]}"); fi ;;
 esac
 
 missing=()
