@@ -228,9 +228,19 @@ judge_enomem() {
 	check enomem refused "$(yes [ "$en" -gt 0 ])" \
 		"with node 0 full and min_free_mb = 0: $b pages moved, $en refused -ENOMEM before the hog left"
 	# 12 s of a full node: a refused page is tried at 0, 1, 3 and 7 s; a
-	# pass every 200 ms (60 tries) without the failure cooldown.
-	check enomem retries_bounded "$(yes [ "$en" -le $((5 * (hot - b))) ])" \
-		"enomem $en <= 5 x the $((hot - b)) pages left behind"
+	# pass every 200 ms (60 tries) without the failure cooldown.  The
+	# pages at stake are those not yet moved when the first refusal came
+	# (reclaim may make room later, so all of them can end up moved).
+	local i b0=$b e1
+	for i in $(awk -v t="$kill" '$3 < t { print $1 }' "$work/enomem.index"); do
+		e1=$(js enomem "$i" .migrator.status.enomem)
+		if [ "${e1:-0}" -gt 0 ]; then
+			b0=$(js enomem "$i" .migrator.promoted_pages)
+			break
+		fi
+	done
+	check enomem retries_bounded "$(yes [ "$en" -le $((5 * (hot - b0))) ])" \
+		"enomem $en <= 5 x the $((hot - b0)) pages not yet moved at the first refusal"
 	res=$(grep -m1 '^FW-RESULT' "$sc")
 	check enomem recovered "$(yes [ "$(kv "$res" hot_on0)" = "$hot" ])" \
 		"after the hog left: $(kv "$res" hot_on0) of $hot hot pages on node 0"
