@@ -231,10 +231,9 @@ static inline double apply_decay(const struct hotness_table *t, struct hot_entry
 }
 
 /* Candidate set: add, remove, and keep places right when entries move. */
+/* Callers check t->set_valid: a set being rebuilt, or cand_note(). */
 static __attribute__((noinline)) void cand_add(struct hotness_table *t, uint32_t idx)
 {
-	if (!t->set_valid)
-		return;
 	if (t->nr_cand == t->cand_cap) {
 		uint32_t n = t->cand_cap ? t->cand_cap * 2 : 256;
 		uint32_t *c;
@@ -834,8 +833,7 @@ static double pass_entry(struct hotness_table *t, struct hot_entry *e,
 	return sc;
 }
 
-static size_t finish_pass(struct hot_candidate *out, size_t n,
-			  uint64_t cooling, uint64_t qualified,
+static size_t finish_pass(size_t n, uint64_t cooling, uint64_t qualified,
 			  uint64_t *nr_cooldown, uint64_t *nr_qualified)
 {
 	if (nr_cooldown)
@@ -870,7 +868,7 @@ size_t hotness_candidates_scan(struct hotness_table *t, uint64_t now_ms,
 	}
 	if (n)
 		qsort(out, n, sizeof(*out), cmp_score_desc);
-	return finish_pass(out, n, cooling, qualified, nr_cooldown,
+	return finish_pass(n, cooling, qualified, nr_cooldown,
 			   nr_qualified);
 }
 
@@ -1071,7 +1069,7 @@ size_t hotness_candidates(struct hotness_table *t, uint64_t now_ms,
 		for (size_t i = 0; i < n; i++)
 			out[i] = candidate_of(sorted[i]);
 	}
-	return finish_pass(out, n, cooling, qualified, nr_cooldown,
+	return finish_pass(n, cooling, qualified, nr_cooldown,
 			   nr_qualified);
 }
 
