@@ -53,6 +53,15 @@
 #define NOT_CAND	UINT32_MAX
 #define MIN_DENSE	1024
 #define CAND_PREFETCH	16		/* entries ahead in a candidates pass */
+/*
+ * A folio that reached the threshold stays a candidate until its score
+ * has decayed HOLD_WINDOWS windows below it (or it is moved).  Sparse
+ * sources give one record per folio per kernel scan pass, seconds apart:
+ * without the hold such a folio qualifies for one window only, and a
+ * rate-limited bucket that cannot move the whole pass in that window
+ * leaves the rest for the next pass.
+ */
+#define HOLD_WINDOWS	4
 /* table-relative times are rebased before they reach 2^31 */
 #define REBASE_AT	(1ULL << 31)
 #define REBASE_KEEP	(1ULL << 30)
@@ -68,7 +77,8 @@ struct hot_entry {
 	uint32_t stamp;			/* start of the current window, rel. ms */
 	uint32_t cooldown_until;	/* rel. ms; not a candidate before this */
 	uint32_t cand_pos;		/* place in t->cand, or NOT_CAND */
-	uint8_t state;			/* enum hot_state */
+	uint8_t state : 2;		/* enum hot_state */
+	uint8_t held : 1;		/* qualified, and within HOLD_WINDOWS of it */
 	uint8_t failures;		/* failed moves in a row, saturating */
 	uint16_t pingpongs;
 };
@@ -275,11 +285,19 @@ static void cand_clear(struct hotness_table *t)
 }
 
 /* After a record or a re-check: does the entry belong in the set now? */
+/* The score @e must keep to stay a candidate at @min_score. */
+static double keep_score(const struct hotness_table *t,
+			 const struct hot_entry *e, double min_score)
+{
+	return e->held ? min_score * t->pow_tab[HOLD_WINDOWS] : min_score;
+}
+
 static void cand_note(struct hotness_table *t, uint32_t idx)
 {
 	struct hot_entry *e = &t->ent[idx];
 
-	if (e->cand_pos == NOT_CAND && t->set_valid && e->score >= t->set_min)
+	if (e->cand_pos == NOT_CAND && t->set_valid &&
+	    e->score >= keep_score(t, e, t->set_min))
 		cand_add(t, idx);
 }
 
@@ -813,7 +831,7 @@ int hotness_record(struct hotness_table *t, uint32_t tgid, uint64_t addr,
 /*
  * One entry's part in a candidates pass: decay it, then count it in
  * cooldown or as qualified.  Returns its score, or -1 when it fell below
- * @min_score.
+ * what it must keep (@min_score, or less while it is held).
  */
 static double pass_entry(struct hotness_table *t, struct hot_entry *e,
 			 uint32_t now, double min_score, uint64_t *cooling,
@@ -822,8 +840,13 @@ static double pass_entry(struct hotness_table *t, struct hot_entry *e,
 	double sc = apply_decay(t, e, now);
 
 	*ready = false;
-	if (sc < min_score)
+	if (sc < keep_score(t, e, min_score)) {
+		e->held = 0;
 		return -1.0;
+	}
+	/* only what waits to be moved is held; a re-check is not */
+	if (sc >= min_score && e->state == HOT_ON_SLOW)
+		e->held = 1;
 	if (now < e->cooldown_until) {
 		(*cooling)++;
 		return sc;
@@ -878,9 +901,15 @@ static void rebuild_set(struct hotness_table *t, uint32_t now, double min_score)
 	cand_clear(t);
 	t->set_min = min_score;
 	t->set_valid = true;
-	for (uint32_t i = 0; i < t->size && t->set_valid; i++)
-		if (apply_decay(t, &t->ent[i], now) >= min_score)
+	for (uint32_t i = 0; i < t->size && t->set_valid; i++) {
+		struct hot_entry *e = &t->ent[i];
+
+		/* as a pass would: a hold that ran out ends here */
+		if (apply_decay(t, e, now) >= keep_score(t, e, min_score))
 			cand_add(t, i);
+		else
+			e->held = 0;
+	}
 }
 
 static struct cand_key key_of(const struct hot_entry *e, float score)
@@ -1084,6 +1113,7 @@ static void start_cooldown(struct hotness_table *t, uint32_t tgid,
 	if (!e)
 		return;
 	e->state = st;
+	e->held = 0;		/* moved, or found moved: nothing to wait for */
 	until = now + cooldown_for(t, e);	/* < 2^31 + a day: fits */
 	e->cooldown_until = (uint32_t)until;
 }

@@ -142,12 +142,40 @@ static void test_candidates_threshold_order(void **state)
 	assert_int_equal(n, 2);
 	assert_true(c[0].addr == 2 * PG && c[1].addr == 5 * PG);
 
-	/* after one window only 10 -> 5 and 8 -> 4 still qualify */
+	/*
+	 * After one window 10 -> 5 and 8 -> 4 still reach the threshold;
+	 * 6 -> 3 and 4 -> 2 reached it before and are held (a hold lasts
+	 * until the score is four windows of decay below the threshold:
+	 * 0.25 here).  3 never reached it and is not a candidate.
+	 */
 	n = hotness_candidates(t, 1000, 4.0, c, 8, NULL, NULL);
-	assert_int_equal(n, 2);
+	assert_int_equal(n, 4);
 	assert_true(c[0].score == 5.0 && c[1].score == 4.0);
+	assert_true(c[2].score == 3.0 && c[3].score == 2.0);
 
 	assert_int_equal(hotness_candidates(t, 1000, 4.0, NULL, 0, NULL, NULL), 0);
+	/* five windows: 0.3125 and 0.25 are held still, 0.1875 and 0.125 not */
+	n = hotness_candidates(t, 5000, 4.0, c, 8, NULL, NULL);
+	assert_int_equal(n, 2);
+	assert_true(c[0].addr == 2 * PG && c[1].addr == 5 * PG);
+	/* a hold that ran out does not come back at the held level */
+	rec(t, 2, 3 * PG, 1, true, 5000);
+	assert_int_equal(hotness_candidates(t, 5000, 4.0, c, 8, NULL, NULL), 2);
+	hotness_destroy(t);
+
+	/* a promotion ends a hold (no cooldown, so only the hold could keep it) */
+	struct hotness_params p = params(100, 0.5);
+
+	p.cooldown_ms = 0;
+	assert_int_equal(hotness_create(&p, &t), 0);
+	rec(t, 1, PG, 8, true, 0);
+	assert_int_equal(hotness_candidates(t, 0, 4.0, c, 8, NULL, NULL), 1);
+	hotness_mark_promoted(t, 1, PG, 0);
+	/* 4: at the threshold, offered as a re-check */
+	assert_int_equal(hotness_candidates(t, 1000, 4.0, c, 8, NULL, NULL), 1);
+	assert_true(c[0].recheck);
+	/* 2: below it, and no longer held */
+	assert_int_equal(hotness_candidates(t, 2000, 4.0, c, 8, NULL, NULL), 0);
 	hotness_destroy(t);
 }
 
