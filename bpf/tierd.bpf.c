@@ -2,10 +2,11 @@
 /*
  * tierd's write-fault collectors.  Every source funnels into one
  * aggregation step: faults are counted per (tgid, granule) inside a time
- * window in the `folios` LRU hash, and only the fault that makes a granule
- * cross the threshold ships a record over the `events` ring buffer.  The
- * daemon therefore sees one record per hot folio per window, not one per
- * fault.
+ * window in the `folios` LRU hash, and only the faults that bring a
+ * granule to the threshold, twice it, four times it ... ship a record over
+ * the `events` ring buffer.  The daemon therefore sees a few records per
+ * hot folio per window (reports_per_window at most), not one per fault,
+ * and still sees how hot it is.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_core_read.h>
@@ -29,9 +30,9 @@ struct {
 } folios SEC(".maps");
 
 /*
- * Per-CPU cache of folios already reported in their current window.  Until
- * that window ends another fault of such a folio changes nothing the
- * daemon sees (its record went out; the next needs a new window), so it
+ * Per-CPU cache of folios that sent their last record of the current
+ * window.  Until that window ends another fault of such a folio changes
+ * nothing the daemon sees (the next record needs a new window), so it
  * skips the hash.  Direct-mapped, filled when the hash path finds a folio
  * reported; a collision only sends the next fault back to the hash.  Not
  * for the private-node source, whose program deletes folio entries when
@@ -126,6 +127,8 @@ __u64 window_jiffies SEC(".data") = 0;
 __u32 reported_gen SEC(".data") = 1;
 /* faults per window that make a record, per source */
 __u32 threshold[TIERD_SRC_NR] = { 2, 2, 1, 2 };
+/* records per folio per window, 1..TIERD_REPORTS_MAX; set by the daemon */
+__u32 reports_per_window = 4;
 __u32 granule_shift = TIERD_PAGE_SHIFT;
 /* The private-node source looks at `tracked` only when this is set. */
 __u32 private_filter = 1;
@@ -155,6 +158,26 @@ struct fault {
 	__u8 kmove;		/* enum tierd_kmove */
 	__u8 force;		/* report below the threshold (once a window) */
 };
+
+/*
+ * The window's fault count that sends the folio's next record, after one
+ * was sent at @prev faults (0: none yet): the first of @thr << k above
+ * @prev, k < reports_per_window; 0 when the window has no record left.
+ */
+static __always_inline __u32 next_mark(__u32 prev, __u32 thr)
+{
+	__u32 reports = reports_per_window;
+
+	if (reports < 1)
+		reports = 1;
+	if (reports > TIERD_REPORTS_MAX)
+		reports = TIERD_REPORTS_MAX;
+#pragma unroll
+	for (__u32 k = 0; k < TIERD_REPORTS_MAX; k++)
+		if (k < reports && thr << k > prev)
+			return thr << k;
+	return 0;
+}
 
 static __always_inline void count(__u32 source, __u32 cnt)
 {
@@ -192,8 +215,8 @@ static __always_inline void aggregate(const struct fault *f)
 	struct reported_cache *cache;
 	struct tierd_event *ev;
 	__u64 win = window_jiffies, now, tag = 0;
-	__u32 faults, idx, zero = 0;
-	bool jiffy_clock = win;
+	__u32 faults, prev, sent, thr, mark, idx, zero = 0;
+	bool jiffy_clock = win, last = false;
 	long err;
 
 	if (jiffy_clock) {
@@ -251,6 +274,7 @@ static __always_inline void aggregate(const struct fault *f)
 		val->faults = 0;
 		val->writes = 0;
 		val->reported = 0;
+		val->writes_reported = 0;
 		count(f->source, TIERD_CNT_WINDOW_RESETS);
 	}
 
@@ -259,17 +283,35 @@ static __always_inline void aggregate(const struct fault *f)
 		count(f->source, TIERD_CNT_WRITES);
 	}
 	faults = __sync_fetch_and_add(&val->faults, 1) + 1;
-	if (f->source >= TIERD_SRC_NR ||
-	    (!f->force && faults < threshold[f->source]))
+	if (f->source >= TIERD_SRC_NR)
 		return;
-	/* one record per window even when CPUs race past the threshold */
-	if (__sync_val_compare_and_swap(&val->reported, 0, 1) != 0)
-		goto cache;
+	thr = threshold[f->source];
+	if (!thr)
+		thr = 1;
+	prev = val->reported;
+	if (f->force) {
+		/* below the threshold, once a window, and the window's last */
+		if (prev)
+			goto cache;
+		last = true;
+		sent = ~0U;
+	} else {
+		mark = next_mark(prev, thr);
+		if (!mark)
+			goto cache;
+		if (faults < mark)
+			return;
+		last = !next_mark(faults, thr);
+		sent = faults;
+	}
+	/* CPUs racing past the same mark send one record */
+	if (__sync_val_compare_and_swap(&val->reported, prev, sent) != prev)
+		return;
 
 	ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
 	if (!ev) {
 		/* let the next fault of this folio try again */
-		val->reported = 0;
+		val->reported = prev;
 		count(f->source, TIERD_CNT_RB_DROPS);
 		return;
 	}
@@ -278,8 +320,12 @@ static __always_inline void aggregate(const struct fault *f)
 	ev->addr = key.addr;
 	ev->pfn = f->pfn;
 	ev->tgid = f->tgid;
-	ev->faults = faults;
-	ev->writes = val->writes;
+	ev->faults = faults - prev;
+	/* a racing write may land on either side of the mark: clamp it */
+	ev->writes = val->writes - val->writes_reported;
+	if (ev->writes > ev->faults)
+		ev->writes = ev->faults;
+	val->writes_reported = val->writes;
 	ev->nid = f->nid;
 	ev->source = f->source;
 	ev->order = f->order;
@@ -292,6 +338,8 @@ static __always_inline void aggregate(const struct fault *f)
 	__builtin_memset(ev->pad, 0, sizeof(ev->pad));
 	bpf_ringbuf_submit(ev, 0);
 	count(f->source, TIERD_CNT_RECORDS);
+	if (!last)
+		return;
 cache:
 	if (slot) {
 		slot->key = tag;

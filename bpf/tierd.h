@@ -81,20 +81,29 @@ struct tierd_folio_val {
 	__u64 window_start;
 	__u32 faults;		/* faults in this window */
 	__u32 writes;		/* of which were writes */
-	__u32 reported;		/* 1 once a record was sent for this window */
-	__u32 pad;
+	__u32 reported;		/* faults at the window's last record; 0 none, ~0 final */
+	__u32 writes_reported;	/* writes at that record */
 };
 
 /*
- * Ring buffer record: one per folio that crossed the threshold inside its
- * window (not one per fault).
+ * Records per folio per window at most: at threshold, twice, four times
+ * ... the threshold's faults, so a folio's score follows its fault rate
+ * instead of stopping at one threshold's worth per window, for a number
+ * of records that grows with the logarithm of the rate.
+ */
+#define TIERD_REPORTS_MAX 8
+
+/*
+ * Ring buffer record: one each time a folio's faults inside its window
+ * reach the threshold, twice it, four times it ... (reports_per_window
+ * records at most), not one per fault.
  */
 struct tierd_event {
 	__u64 ts_ns;		/* bpf_ktime_get_ns() of the crossing fault */
 	__u64 addr;		/* granule-aligned user virtual address */
 	__u64 pfn;		/* private-node source only, else 0 */
 	__u32 tgid;
-	__u32 faults;		/* faults in the window when the record was sent */
+	__u32 faults;		/* faults since this window's previous record */
 	__u32 writes;		/* of those, writes (the rest were reads) */
 	__u16 nid;		/* private-node source only, else 0xffff */
 	__u8 source;		/* enum tierd_source */

@@ -100,21 +100,23 @@ static void check_window(struct parse_ctx *ctx)
 }
 
 /*
- * The kernel sends a folio's record once per window, carrying `threshold`
- * faults, so a folio hot in every window converges to
- * threshold / (1 - decay) from below and never reaches it: a promote_score
- * at or above that bound would silently promote nothing.
+ * The kernel sends a folio's last record of a window when its faults
+ * reach threshold x 2^(reports_per_window - 1), so a folio that hot in
+ * every window converges to that over (1 - decay) from below and never
+ * reaches it: a promote_score at or above that bound would silently
+ * promote nothing.
  */
 static void check_promote_score(struct parse_ctx *ctx)
 {
 	static const enum key_id ids[] = {
 		K_hotness_promote_score, K_hotness_threshold, K_hotness_decay,
 		K_hotness_read_weight, K_hotness_write_weight,
+		K_hotness_reports_per_window,
 	};
 	const struct tierd_config *cfg = ctx->cfg;
 	enum key_id last = K_hotness_promote_score, wkey;
-	char bt[32], bd[32], bw[32];
-	uint32_t weight;
+	char bt[32], bd[32], bw[32], br[32];
+	uint32_t weight, marks;
 	double bound;
 	size_t i;
 
@@ -134,17 +136,20 @@ static void check_promote_score(struct parse_ctx *ctx)
 		     "read_weight and write_weight are both 0: no access would count");
 		return;
 	}
-	bound = (double)cfg->threshold * weight / (1.0 - cfg->decay);
+	/* the window's faults at its last record: 2^7 x 65535 at most */
+	marks = cfg->threshold << (cfg->reports_per_window - 1);
+	bound = (double)marks * weight / (1.0 - cfg->decay);
 	if (cfg->promote_score < bound)
 		return;
 	for (i = 0; i < ARRAY_SIZE(ids); i++)
 		if (ctx->key_line[ids[i]] > ctx->key_line[last])
 			last = ids[i];
 	kerr(ctx, ctx->key_line[last], last,
-	     "promote_score = %g can never be reached: a folio reported in every window converges to threshold x %s / (1 - decay) = %u x %u / (1 - %g) = %g (threshold: %s, decay: %s, %s: %s)",
-	     cfg->promote_score, cfg_keys[wkey].name, cfg->threshold, weight,
-	     cfg->decay, bound,
+	     "promote_score = %g can never be reached: a folio at every window's last record converges to threshold x 2^(reports_per_window - 1) x %s / (1 - decay) = %u x %u x %u / (1 - %g) = %g (threshold: %s, reports_per_window: %s, decay: %s, %s: %s)",
+	     cfg->promote_score, cfg_keys[wkey].name, cfg->threshold,
+	     marks / cfg->threshold, weight, cfg->decay, bound,
 	     cfg_key_where(ctx, K_hotness_threshold, bt, sizeof(bt)),
+	     cfg_key_where(ctx, K_hotness_reports_per_window, br, sizeof(br)),
 	     cfg_key_where(ctx, K_hotness_decay, bd, sizeof(bd)),
 	     cfg_keys[wkey].name, cfg_key_where(ctx, wkey, bw, sizeof(bw)));
 }

@@ -49,6 +49,8 @@
 	KEY(hotness, decay, DOUBLE_LT, decay, 0, 1, "0.5")		\
 	/* faults per window for a BPF record */			\
 	KEY(hotness, threshold, U32, threshold, 1, 65535, "2")		\
+	/* records per folio per window, at threshold x 1, 2, 4 ... */	\
+	KEY(hotness, reports_per_window, U32, reports_per_window, 1, 8, "4") \
 	/* score an access adds, by kind */				\
 	KEY(hotness, read_weight, U32, read_weight, 0, 1000, "1")	\
 	KEY(hotness, write_weight, U32, write_weight, 0, 1000, "1")	\

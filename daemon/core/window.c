@@ -11,6 +11,8 @@
 #include "core/window.h"
 
 #define PROBE_MAX 32
+/* as the BPF programs' TIERD_REPORTS_MAX */
+#define REPORTS_MAX 8
 
 struct slot {
 	uint64_t addr;
@@ -18,7 +20,9 @@ struct slot {
 	uint32_t tgid;
 	uint32_t faults;
 	uint32_t writes;
-	bool reported;
+	uint32_t faults_sent;	/* at the window's last record */
+	uint32_t writes_sent;
+	uint8_t records;	/* sent in this window */
 };
 
 struct window_table {
@@ -26,12 +30,13 @@ struct window_table {
 	uint32_t mask;
 	uint32_t window_ms;
 	uint32_t threshold;
+	uint32_t reports;
 	uint64_t full;
 	uint64_t resets;
 };
 
 int window_create(uint32_t cap, uint32_t window_ms, uint32_t threshold,
-		  struct window_table **out)
+		  uint32_t reports, struct window_table **out)
 {
 	struct window_table *t;
 	uint32_t n = 64;
@@ -47,7 +52,7 @@ int window_create(uint32_t cap, uint32_t window_ms, uint32_t threshold,
 		return -ENOMEM;
 	}
 	t->mask = n - 1;
-	window_set(t, window_ms, threshold);
+	window_set(t, window_ms, threshold, reports);
 	*out = t;
 	return 0;
 }
@@ -61,10 +66,12 @@ void window_destroy(struct window_table *t)
 }
 
 void window_set(struct window_table *t, uint32_t window_ms,
-		uint32_t threshold)
+		uint32_t threshold, uint32_t reports)
 {
 	t->window_ms = window_ms ? window_ms : 1;
 	t->threshold = threshold ? threshold : 1;
+	t->reports = reports < 1 ? 1 : reports > REPORTS_MAX ? REPORTS_MAX :
+								reports;
 }
 
 static uint32_t hash(uint32_t tgid, uint64_t addr)
@@ -112,17 +119,28 @@ int window_add(struct window_table *t, uint32_t tgid, uint64_t addr,
 	} else if (expired(t, s, now_ms)) {
 		s->start_ms = now_ms;
 		s->faults = s->writes = 0;
-		s->reported = false;
+		s->faults_sent = s->writes_sent = 0;
+		s->records = 0;
 		t->resets++;
 	}
 	s->faults += n;
 	s->writes += writes;
-	*v = (struct window_verdict){ .faults = s->faults,
-				      .writes = s->writes };
-	if (s->faults >= t->threshold && !s->reported) {
-		s->reported = true;
-		v->record = true;
-	}
+	*v = (struct window_verdict){ 0 };
+	/*
+	 * @n may carry the count past several marks at once (a granule of
+	 * several pages): one record, and the marks it passed are spent.
+	 */
+	if (s->records >= t->reports ||
+	    s->faults < (uint64_t)t->threshold << s->records)
+		return 0;
+	while (s->records < t->reports &&
+	       s->faults >= (uint64_t)t->threshold << s->records)
+		s->records++;
+	*v = (struct window_verdict){ .record = true,
+				      .faults = s->faults - s->faults_sent,
+				      .writes = s->writes - s->writes_sent };
+	s->faults_sent = s->faults;
+	s->writes_sent = s->writes;
 	return 0;
 }
 

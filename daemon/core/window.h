@@ -2,10 +2,12 @@
 /*
  * The BPF programs' per-folio window rule (bpf/tierd.bpf.c, aggregate())
  * for a source that sees accesses in user space: accesses of a
- * (tgid, granule) count inside a window of window_ms; the one that brings
- * the count to the threshold makes a record, once per window.  So every
- * source hands the hotness table the same kind of record.  Pure; the
- * table is bounded and preallocated, like the kernel map.
+ * (tgid, granule) count inside a window of window_ms; the ones that bring
+ * the count to the threshold, twice it, four times it ... make a record,
+ * `reports` records per window at most, each carrying the accesses since
+ * the window's previous one.  So every source hands the hotness table the
+ * same kind of record.  Pure; the table is bounded and preallocated, like
+ * the kernel map.
  */
 #ifndef TIERD_CORE_WINDOW_H
 #define TIERD_CORE_WINDOW_H
@@ -18,16 +20,20 @@ struct window_table;
 /* What window_add() decided. */
 struct window_verdict {
 	bool record;		/* send a record now */
-	uint32_t faults;	/* accesses in the window, this one included */
+	uint32_t faults;	/* record: accesses since the window's last one */
 	uint32_t writes;	/* of which writes */
 };
 
-/* Room for @cap folios (rounded up to a power of two).  0 or -ENOMEM. */
+/*
+ * Room for @cap folios (rounded up to a power of two), up to @reports
+ * records per folio per window (1..TIERD_REPORTS_MAX, clamped).  0 or
+ * -ENOMEM.
+ */
 int window_create(uint32_t cap, uint32_t window_ms, uint32_t threshold,
-		  struct window_table **out);
+		  uint32_t reports, struct window_table **out);
 void window_destroy(struct window_table *t);
 void window_set(struct window_table *t, uint32_t window_ms,
-		uint32_t threshold);
+		uint32_t threshold, uint32_t reports);
 
 /*
  * @n accesses (@writes of them writes) of the folio at @addr of @tgid at

@@ -79,6 +79,7 @@ static void set_tunables(struct bpf_obj *b, const struct tierd_config *cfg)
 	set_window_jiffies(b);
 	for (unsigned int s = 0; s < TIERD_SRC_NR; s++)
 		b->skel->data->threshold[s] = cfg->threshold;
+	b->skel->data->reports_per_window = cfg->reports_per_window;
 	b->skel->data->granule_shift = cfg->granule_kb == 2048 ? 21 : 12;
 	b->granule_kb = cfg->granule_kb;
 }
@@ -398,7 +399,10 @@ int bpf_obj_reconfigure(struct bpf_obj *b, const struct tierd_config *cfg)
 	int ret;
 
 	set_tunables(b, cfg);
-	/* the programs' cache of reported folios holds the old window's ends */
+	/*
+	 * The programs' cache of reported folios holds the old window's
+	 * ends, and folios whose last record a new reports_per_window moves.
+	 */
 	b->skel->data->reported_gen++;
 	if (old_granule != cfg->granule_kb) {
 		ret = folios_clear(b);

@@ -86,7 +86,8 @@ static void apply_config(struct uffd_src *u, const struct tierd_config *cfg)
 	u->max_per_user = cfg->uffd_max_per_user;
 	u->max_total = cfg->uffd_max_total;
 	u->tick_ms = cfg->rearm_interval_ms;
-	window_set(u->win, cfg->window_ms, cfg->threshold);
+	window_set(u->win, cfg->window_ms, cfg->threshold,
+		   cfg->reports_per_window);
 }
 
 static int uffd_open(struct source *s, const struct source_env *env,
@@ -102,7 +103,8 @@ static int uffd_open(struct source *s, const struct source_env *env,
 		return -ENOMEM;
 	}
 	r = window_create(env->cfg->kernel_map_folios, env->cfg->window_ms,
-			  env->cfg->threshold, &u->win);
+			  env->cfg->threshold, env->cfg->reports_per_window,
+			  &u->win);
 	if (r < 0) {
 		uffd_scratch_free(&u->sc);
 		free(u);

@@ -312,16 +312,58 @@ static void test_window_reset(void **state)
 
 	/*
 	 * A long window again: the window the last fault opened keeps going
-	 * and reports once, at its second fault.
+	 * and reports at its second fault and, twice the threshold, at its
+	 * fourth, with the two faults since.
 	 */
 	fx->skel->data->window_ns = 3600ULL * 1000000000ULL;
 	for (i = 0; i < 3; i++)
 		fault(fx, 1, 0xa00, 0, 0x7f0000400000, TIERD_LEVEL_PTE, true);
 	drain(fx);
-	assert_int_equal(fx->nr, 1);
+	assert_int_equal(fx->nr, 2);
 	assert_int_equal(fx->ev[0].faults, 2);
+	assert_int_equal(fx->ev[1].faults, 2);
+	assert_int_equal(fx->ev[1].writes, 2);
 	assert_int_equal(counter(fx, TIERD_SRC_PRIVATE_NODE,
 				 TIERD_CNT_WINDOW_RESETS), 3);
+	fixture_free(fx);
+}
+
+/*
+ * Records at the threshold (3), twice it, four and eight times it, each
+ * with the faults since the previous one, then nothing for the rest of
+ * the window; one report a window is the rule before reports_per_window.
+ */
+static void test_doubling_marks(void **state)
+{
+	static const unsigned int marks[] = { 3, 6, 12, 24 };
+	struct fixture *fx = fixture_new(1 << 16);
+	unsigned int i, sum = 0;
+
+	for (i = 0; i < 40; i++)
+		fault_ret(fx, 1, 0xb00, 0, 0x7f0000600000, TIERD_LEVEL_PTE,
+			  true, 0, i & 1 ? TIERD_NP_ACCESS_READ :
+					   TIERD_NP_ACCESS_WRITE);
+	drain(fx);
+	assert_int_equal(fx->nr, 4);
+	for (i = 0; i < 4; i++) {
+		assert_int_equal(fx->ev[i].faults,
+				 i ? marks[i] - marks[i - 1] : marks[0]);
+		assert_true(fx->ev[i].writes <= fx->ev[i].faults);
+		sum += fx->ev[i].faults;
+	}
+	assert_int_equal(sum, 24);
+	/* faults 1..3 hold writes 1 and 3; 4..6 hold 5 */
+	assert_int_equal(fx->ev[0].writes, 2);
+	assert_int_equal(fx->ev[1].writes, 1);
+
+	fx->skel->data->reports_per_window = 1;
+	for (i = 0; i < 40; i++)
+		fault(fx, 1, 0xb01, 0, 0x7f0000601000, TIERD_LEVEL_PTE, true);
+	drain(fx);
+	assert_int_equal(fx->nr, 1);
+	assert_int_equal(fx->ev[0].faults, 3);
+	assert_int_equal(counter(fx, TIERD_SRC_PRIVATE_NODE,
+				 TIERD_CNT_RECORDS), 5);
 	fixture_free(fx);
 }
 
@@ -395,7 +437,11 @@ static void test_ring_full(void **state)
 	assert_int_equal(fx->nr, 1);
 	assert_int_equal(fx->ev[0].addr, 0x7f0001000000 + fit * 4096ULL);
 	assert_int_equal(fx->ev[0].faults, 2);
-	/* a reported folio stays quiet for the rest of its window */
+	/* a reported folio reports again at twice the threshold only */
+	fault(fx, 1, 0, 0, 0x7f0001000000, TIERD_LEVEL_PTE, true);
+	drain(fx);
+	assert_int_equal(fx->nr, 1);
+	assert_int_equal(fx->ev[0].faults, 1);
 	fault(fx, 1, 0, 0, 0x7f0001000000, TIERD_LEVEL_PTE, true);
 	drain(fx);
 	assert_int_equal(fx->nr, 0);
@@ -721,6 +767,7 @@ RUN(test_granule)
 RUN(test_filter)
 RUN(test_window_reset)
 RUN(test_window_reset_jiffies)
+RUN(test_doubling_marks)
 RUN(test_ring_full)
 RUN(test_migrate_counters)
 RUN(test_access_type)
@@ -737,6 +784,7 @@ int main(void)
 		cmocka_unit_test(run_test_granule),
 		cmocka_unit_test(run_test_filter),
 		cmocka_unit_test(run_test_window_reset),
+		cmocka_unit_test(run_test_doubling_marks),
 		cmocka_unit_test(run_test_window_reset_jiffies),
 		cmocka_unit_test(run_test_ring_full),
 		cmocka_unit_test(run_test_migrate_counters),

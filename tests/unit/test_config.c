@@ -861,15 +861,26 @@ static void test_err_contradictions(void **state)
 			 NAME ":2: [hotness] window_ms: 300 is smaller than [sources] rearm_interval_ms = 500 (default)");
 	expect_one_error("[hotness]\nwindow_ms = 1000\n[sources]\nrearm_interval_ms = 5000\n",
 			 NAME ":4: [sources] rearm_interval_ms: 5000 is larger than [hotness] window_ms = 1000 (line 2)");
-	/* defaults threshold 2, decay 0.5: scores converge to 4 */
-	expect_one_error("[hotness]\npromote_score = 4\n",
-			 NAME ":2: [hotness] promote_score: promote_score = 4 can never be reached: a folio reported in every window converges to threshold x write_weight / (1 - decay) = 2 x 1 / (1 - 0.5) = 4 (threshold: default, decay: default, write_weight: default)");
+	/* defaults threshold 2, 4 reports, decay 0.5: scores converge to 32 */
+	expect_one_error("[hotness]\npromote_score = 32\n",
+			 NAME ":2: [hotness] promote_score: promote_score = 32 can never be reached: a folio at every window's last record converges to threshold x 2^(reports_per_window - 1) x write_weight / (1 - decay) = 2 x 8 x 1 / (1 - 0.5) = 32 (threshold: default, reports_per_window: default, decay: default, write_weight: default)");
+	{
+		struct tierd_config ok;
+
+		load_ok("[hotness]\npromote_score = 31\n", &ok);
+		assert_int_equal(ok.reports_per_window, 4);
+	}
+	/* one report a window: the bound of one threshold's worth */
+	expect_one_error("[hotness]\npromote_score = 4\nreports_per_window = 1\n",
+			 NAME ":3: [hotness] reports_per_window: promote_score = 4 can never be reached: a folio at every window's last record converges to threshold x 2^(reports_per_window - 1) x write_weight / (1 - decay) = 2 x 1 x 1 / (1 - 0.5) = 4 (threshold: default, reports_per_window: line 3, decay: default, write_weight: default)");
 	/* reported at the later of the keys that make the bound */
-	expect_one_error("[hotness]\npromote_score = 3\ndecay = 0.25\nthreshold = 1\n",
-			 NAME ":4: [hotness] threshold: promote_score = 3 can never be reached: a folio reported in every window converges to threshold x write_weight / (1 - decay) = 1 x 1 / (1 - 0.25) = 1.33333 (threshold: line 4, decay: line 3, write_weight: default)");
+	expect_one_error("[hotness]\npromote_score = 3\nreports_per_window = 1\ndecay = 0.25\nthreshold = 1\n",
+			 NAME ":5: [hotness] threshold: promote_score = 3 can never be reached: a folio at every window's last record converges to threshold x 2^(reports_per_window - 1) x write_weight / (1 - decay) = 1 x 1 x 1 / (1 - 0.25) = 1.33333 (threshold: line 5, reports_per_window: line 3, decay: line 4, write_weight: default)");
 	/* the heavier kind of access makes the bound */
-	expect_one_error("[hotness]\nread_weight = 3\npromote_score = 12\n",
-			 NAME ":3: [hotness] promote_score: promote_score = 12 can never be reached: a folio reported in every window converges to threshold x read_weight / (1 - decay) = 2 x 3 / (1 - 0.5) = 12 (threshold: default, decay: default, read_weight: line 2)");
+	expect_one_error("[hotness]\nread_weight = 3\npromote_score = 96\n",
+			 NAME ":3: [hotness] promote_score: promote_score = 96 can never be reached: a folio at every window's last record converges to threshold x 2^(reports_per_window - 1) x read_weight / (1 - decay) = 2 x 8 x 3 / (1 - 0.5) = 96 (threshold: default, reports_per_window: default, decay: default, read_weight: line 2)");
+	expect_one_error("[hotness]\nreports_per_window = 9\n",
+			 NAME ":2: [hotness] reports_per_window: 9 is out of range (1..8)");
 	expect_one_error("[hotness]\nwrite_weight = 0\nread_weight = 0\n",
 			 NAME ":3: [hotness] read_weight: read_weight and write_weight are both 0: no access would count");
 	/* the track socket is open to everybody: never the control socket */

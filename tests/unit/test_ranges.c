@@ -93,7 +93,8 @@ static void test_window_threshold_once(void **state)
 	struct window_table *t;
 	struct window_verdict v;
 
-	assert_int_equal(window_create(100, 1000, 2, &t), 0);
+	/* one record per window: the rule before reports_per_window */
+	assert_int_equal(window_create(100, 1000, 2, 1, &t), 0);
 	assert_int_equal(window_add(t, 7, 0x1000, 1, 1, 10, &v), 0);
 	assert_false(v.record);
 	assert_int_equal(window_add(t, 7, 0x1000, 1, 1, 200, &v), 0);
@@ -103,18 +104,77 @@ static void test_window_threshold_once(void **state)
 	/* once per window */
 	assert_int_equal(window_add(t, 7, 0x1000, 1, 0, 400, &v), 0);
 	assert_false(v.record);
-	assert_int_equal(v.faults, 3);
+	assert_int_equal(window_add(t, 7, 0x1000, 5, 0, 500, &v), 0);
+	assert_false(v.record);
 	/* another tgid, same address: its own count */
 	assert_int_equal(window_add(t, 8, 0x1000, 2, 0, 400, &v), 0);
 	assert_true(v.record);
+	assert_int_equal(v.faults, 2);
 	/* the window restarts */
 	assert_int_equal(window_add(t, 7, 0x1000, 1, 0, 1010, &v), 0);
 	assert_false(v.record);
-	assert_int_equal(v.faults, 1);
 	assert_int_equal(window_resets(t), 1);
+	assert_int_equal(window_add(t, 7, 0x1000, 1, 0, 1011, &v), 0);
+	assert_true(v.record);
+	assert_int_equal(v.faults, 2);
 	window_forget_tgid(t, 7);
 	assert_int_equal(window_add(t, 7, 0x1000, 1, 0, 1020, &v), 0);
-	assert_int_equal(v.faults, 1);
+	assert_false(v.record);
+	window_destroy(t);
+}
+
+/*
+ * Records at threshold x 1, 2, 4, 8 with the accesses since the previous
+ * one, so the sum of a window's records is its count at the last mark;
+ * an add that passes several marks sends one record and spends them.
+ */
+static void test_window_doubling_marks(void **state)
+{
+	static const uint32_t marks[] = { 3, 6, 12, 24 };
+	struct window_table *t;
+	struct window_verdict v;
+	uint32_t sum = 0, nrec = 0, writes = 0, m = 0;
+
+	assert_int_equal(window_create(100, 1000, 3, 4, &t), 0);
+	for (uint32_t i = 1; i <= 60; i++) {
+		/* every other access a write */
+		assert_int_equal(window_add(t, 7, 0x2000, 1, i & 1, i, &v), 0);
+		if (m < 4 && i == marks[m]) {
+			assert_true(v.record);
+			assert_int_equal(v.faults, m ? marks[m] - marks[m - 1] :
+						       marks[0]);
+			sum += v.faults;
+			writes += v.writes;
+			nrec++;
+			m++;
+		} else {
+			assert_false(v.record);
+		}
+	}
+	assert_int_equal(nrec, 4);
+	assert_int_equal(sum, 24);
+	assert_int_equal(writes, 12);
+
+	/* a 10-page granule: passes 3 and 6 at once, then 12 */
+	assert_int_equal(window_add(t, 9, 0x200000, 10, 10, 5, &v), 0);
+	assert_true(v.record);
+	assert_int_equal(v.faults, 10);
+	assert_int_equal(v.writes, 10);
+	assert_int_equal(window_add(t, 9, 0x200000, 1, 0, 6, &v), 0);
+	assert_false(v.record);
+	assert_int_equal(window_add(t, 9, 0x200000, 1, 0, 7, &v), 0);
+	assert_true(v.record);
+	assert_int_equal(v.faults, 2);
+	assert_int_equal(v.writes, 0);
+
+	/* a reload to one report a window: the folio at 12 sent its last */
+	window_set(t, 1000, 3, 1);
+	assert_int_equal(window_add(t, 9, 0x200000, 20, 0, 8, &v), 0);
+	assert_false(v.record);
+	/* out-of-range report counts are clamped, never zero */
+	window_set(t, 1000, 3, 0);
+	assert_int_equal(window_add(t, 10, 0x1000, 3, 0, 9, &v), 0);
+	assert_true(v.record);
 	window_destroy(t);
 }
 
@@ -125,7 +185,7 @@ static void test_window_full_and_reuse(void **state)
 	struct window_verdict v;
 	int full = 0;
 
-	assert_int_equal(window_create(64, 1000, 1, &t), 0);
+	assert_int_equal(window_create(64, 1000, 1, 4, &t), 0);
 	for (uint64_t i = 0; i < 200; i++)
 		if (window_add(t, 1, i * P, 1, 0, 5, &v) == -ENOSPC)
 			full++;
@@ -150,6 +210,7 @@ int main(void)
 		cmocka_unit_test(test_subtract),
 		cmocka_unit_test(test_runs_from_status),
 		cmocka_unit_test(test_window_threshold_once),
+		cmocka_unit_test(test_window_doubling_marks),
 		cmocka_unit_test(test_window_full_and_reuse),
 	};
 
