@@ -823,7 +823,7 @@ int main(int argc, char **argv)
 		.window_ms = 2000,
 		.decay = 0.5,
 		.threshold = 2,
-		.promote_score = 2.0,
+		.promote_score = 1.0,
 		.cooldown_ms = 10000,
 		.backoff = 2,
 		.rate_mbps = 256,
