@@ -401,12 +401,17 @@ static int tierd_init(struct tierd_sim *d, const struct sim_cfg *c,
 	r = hotness_create(&hp, &d->t);
 	if (r < 0)
 		return r;
-	/* the daemon's burst: one tick's worth, at least one batch */
+	/*
+	 * The daemon's bucket (pipeline.c, bucket_setup()): one second of
+	 * rate or two re-arm intervals, at least one page, starting empty.
+	 */
 	uint64_t rate = (uint64_t)c->rate_mbps << 20;
-	uint64_t burst = rate * c->tick_ms / 1000;
-	if (burst < c->batch_pages * PAGE)
-		burst = c->batch_pages * PAGE;
+	uint64_t span_ms = 2ULL * c->rearm_ms;
+	uint64_t burst = rate * (span_ms > 1000 ? span_ms : 1000) / 1000;
+	if (burst < PAGE)
+		burst = PAGE;
 	token_bucket_init(&d->tb, rate, burst, 0);
+	d->tb.tokens = 0;
 	promo_plan_init(&d->plan);
 	d->cand_max = c->dram_pages;
 	d->cand = calloc(d->cand_max, sizeof(*d->cand));
