@@ -14,10 +14,11 @@
  *     same ticks; the access cost (DRAM or slow ns) is accounted apart;
  *   - a write to a slow page faults only the first time per re-arm interval
  *     (soft-dirty semantics); a page arriving on the slow tier is armed;
- *   - the kernel demotes: at every tick, if DRAM free pages < high
+ *   - the kernel demotes: at every --tick-ms, if DRAM free pages < high
  *     watermark, it demotes least-recently-used DRAM pages until free ==
  *     high.  tierd keeps min_free at the low watermark.  The same kernel
  *     runs under every policy, so promotions can ping-pong;
+ *   - tierd ages and promotes once per re-arm interval, the daemon's tick;
  *   - a ping-pong is a promotion of a page that a policy promoted before
  *     and the kernel demoted since.
  *
@@ -43,6 +44,8 @@
 #define NIL		UINT32_MAX
 #define SIM_TGID	4242
 #define SIM_BASE	0x7f0000000000ULL
+/* pipeline.c's: scores below it carry no information */
+#define AGE_FLOOR	0.05
 
 enum workload { WL_ZIPF, WL_SHIFT, WL_SCAN, WL_NR };
 enum policy { POL_TIERD, POL_ORACLE, POL_HINDSIGHT, POL_FIRST_WRITE,
@@ -444,22 +447,26 @@ static int tierd_fault(struct tierd_sim *d, const struct sim_cfg *c,
 			      x->win_faults, true, now_ms, NULL);
 }
 
+/* pipeline_tick(): ageing, then a promotion pass. */
 static int tierd_tick(struct tierd_sim *d, const struct sim_cfg *c,
 		      struct tiers *s, uint64_t now_ms)
 {
-	size_t n = hotness_candidates(d->t, now_ms, c->promote_score, d->cand,
-				      d->cand_max, NULL, NULL);
+	size_t n;
 	struct policy_input in = {
 		.cand = d->cand,
-		.nr_cand = n,
 		.page_bytes = PAGE,
 		.fast_free_bytes = (uint64_t)(s->cap - s->used) * PAGE,
 		.min_free_bytes = (uint64_t)s->low_wm * PAGE,
 		.batch_pages = c->batch_pages,
 		.now_ms = now_ms,
 	};
-	int r = policy_plan(&in, &d->tb, &d->plan);
+	int r;
 
+	hotness_age(d->t, now_ms, AGE_FLOOR);
+	n = hotness_candidates(d->t, now_ms, c->promote_score, d->cand,
+			       d->cand_max, NULL, NULL);
+	in.nr_cand = n;
+	r = policy_plan(&in, &d->tb, &d->plan);
 	if (r < 0)
 		return r;
 	for (uint32_t b = 0; b < d->plan.nr_batches; b++) {
@@ -502,7 +509,7 @@ static int replay(const struct sim_cfg *c, const struct trace *t,
 	struct page_count *pc = NULL;
 	uint8_t *want = NULL;
 	uint64_t hits = 0, bucket_hits = 0, next_tick_ms = c->tick_ms;
-	uint64_t next_age_ms = c->window_ms, next_phase = 0;
+	uint64_t next_pass_ms = c->rearm_ms, next_phase = 0;
 	uint32_t static_pages;
 	int r;
 
@@ -548,18 +555,19 @@ static int replay(const struct sim_cfg *c, const struct trace *t,
 			apply_static(&s, want, i != 0);
 			next_phase = end;
 		}
-		while (now_ms >= next_tick_ms) {
-			kernel_demote(&s);
+		/* the kernel's demotion and tierd's pass, in time order */
+		while (now_ms >= next_tick_ms || now_ms >= next_pass_ms) {
+			if (next_tick_ms <= next_pass_ms) {
+				kernel_demote(&s);
+				next_tick_ms += c->tick_ms;
+				continue;
+			}
 			if (pol == POL_TIERD) {
-				r = tierd_tick(&d, c, &s, next_tick_ms);
+				r = tierd_tick(&d, c, &s, next_pass_ms);
 				if (r < 0)
 					goto out;
 			}
-			next_tick_ms += c->tick_ms;
-		}
-		if (pol == POL_TIERD && now_ms >= next_age_ms) {
-			hotness_age(d.t, now_ms, c->promote_score / 8);
-			next_age_ms += c->window_ms;
+			next_pass_ms += c->rearm_ms;
 		}
 
 		if (!x->touched) {
@@ -763,7 +771,9 @@ static void usage(const char *prog)
 	       "  --phase N                hindsight phase length (4000000)\n"
 	       "  --bucket N               hit-rate sample for t90 (100000)\n"
 	       "  --init slow|first-touch  initial placement (slow)\n"
-	       "  --tick-ms N --rearm-ms N --window-ms N --decay X --threshold N\n"
+	       "  --tick-ms N              kernel demotion check interval (100)\n"
+	       "  --rearm-ms N             soft-dirty re-arm, and tierd's pass, interval\n"
+	       "  --window-ms N --decay X --threshold N\n"
 	       "  --promote-score X --cooldown-ms N --backoff N --rate-mbps N\n"
 	       "  --batch N                tierd settings (conf/tierd.conf defaults)\n",
 	       prog);
@@ -918,8 +928,8 @@ int main(int argc, char **argv)
 	}
 
 	printf("placement_sim: seed %" PRIu64 ", DRAM %.0f ns, slow %.0f ns, "
-	       "init %s, watermarks low %.0f%% high %.0f%%\n"
-	       "tierd: tick %u ms, rearm %u ms, window %u ms, decay %.2f, "
+	       "init %s, watermarks low %.0f%% high %.0f%%, kernel tick %u ms\n"
+	       "tierd: rearm and pass %u ms, window %u ms, decay %.2f, "
 	       "threshold %u, promote_score %.1f, cooldown %u ms, backoff %u, "
 	       "rate %u MiB/s, batch %u\n",
 	       c.seed, c.dram_ns, c.slow_ns, c.first_touch ? "first-touch" : "slow",
