@@ -5,9 +5,12 @@
  * Replays a synthetic access trace against a two-tier memory (DRAM capacity
  * in pages, everything else on the slow tier) and compares placement
  * policies.  The "tierd" policy runs the daemon's own code: a model of the
- * BPF per-window pre-aggregation (threshold crossing -> one record), then
- * hotness_record / hotness_candidates / hotness_age / policy_plan and the
- * token bucket, exactly as the pipeline calls them.
+ * BPF per-window pre-aggregation (doubling reports: a record when a
+ * folio's faults in its window reach threshold, 2 x threshold, 4 x
+ * threshold, ..., at most --reports of them, each carrying the faults since
+ * the window's previous record), then hotness_record / hotness_candidates
+ * / hotness_age / policy_plan and the token bucket, exactly as the
+ * pipeline calls them.
  *
  * Model:
  *   - time advances a fixed --gap-ns per access, so every policy sees the
@@ -22,8 +25,9 @@
  *   - a ping-pong is a promotion of a page that a policy promoted before
  *     and the kernel demoted since.
  *
- * Policies: tierd; oracle-static (top pages by total frequency, placed at
- * start); hindsight (best static placement recomputed for each phase of
+ * Policies: tierd; tierd-once (tierd with one record per folio per
+ * window, the rule before doubling reports); oracle-static (top pages by
+ * total frequency, placed at start); hindsight (best static placement recomputed for each phase of
  * --phase accesses, moves counted); first-write (promote on the first
  * write fault); none.
  */
@@ -48,12 +52,12 @@
 #define AGE_FLOOR	0.05
 
 enum workload { WL_ZIPF, WL_SHIFT, WL_SCAN, WL_NR };
-enum policy { POL_TIERD, POL_ORACLE, POL_HINDSIGHT, POL_FIRST_WRITE,
-	      POL_NONE, POL_NR };
+enum policy { POL_TIERD, POL_TIERD_ONCE, POL_ORACLE, POL_HINDSIGHT,
+	      POL_FIRST_WRITE, POL_NONE, POL_NR };
 
 static const char *const wl_name[WL_NR] = { "zipf", "shift", "scan" };
 static const char *const pol_name[POL_NR] = {
-	"tierd", "oracle-static", "hindsight", "first-write", "none",
+	"tierd", "tierd-once", "oracle-static", "hindsight", "first-write", "none",
 };
 
 struct sim_cfg {
@@ -79,6 +83,7 @@ struct sim_cfg {
 	uint32_t window_ms;
 	double decay;
 	uint32_t threshold;
+	uint32_t reports;		/* records per folio per window, at most */
 	double promote_score;
 	uint32_t cooldown_ms;
 	uint32_t backoff;
@@ -214,8 +219,13 @@ struct pagestate {
 	uint32_t prev, next;		/* DRAM LRU, NIL when on slow */
 	uint32_t fault_epoch;		/* 1 + re-arm epoch of the last fault; 0 armed */
 	uint32_t win_start_ms;		/* BPF pre-aggregation window */
+	/*
+	 * Saturates: a report due past UINT16_MAX never comes, but soft-dirty
+	 * faults a page once per re-arm, so a window holds window_ms /
+	 * rearm_ms + 1 of them at most.
+	 */
 	uint16_t win_faults;
-	uint8_t reported;
+	uint8_t reports;		/* records sent in this window */
 	uint8_t on_fast : 1, promoted_once : 1, demoted_since : 1, touched : 1;
 };
 
@@ -380,11 +390,12 @@ struct tierd_sim {
 	struct promo_plan plan;
 	struct hot_candidate *cand;
 	size_t cand_max;
+	uint32_t reports;		/* records per folio per window, at most */
 	uint64_t records;
 };
 
 static int tierd_init(struct tierd_sim *d, const struct sim_cfg *c,
-		      uint32_t pages)
+		      uint32_t pages, uint32_t reports)
 {
 	struct hotness_params hp = {
 		.cap = pages,
@@ -416,6 +427,7 @@ static int tierd_init(struct tierd_sim *d, const struct sim_cfg *c,
 	token_bucket_init(&d->tb, rate, burst, 0);
 	d->tb.tokens = 0;
 	promo_plan_init(&d->plan);
+	d->reports = reports;
 	d->cand_max = c->dram_pages;
 	d->cand = calloc(d->cand_max, sizeof(*d->cand));
 	return d->cand ? 0 : -ENOMEM;
@@ -428,23 +440,36 @@ static void tierd_fini(struct tierd_sim *d)
 	free(d->cand);
 }
 
-/* BPF side: count faults per window, send one record at the threshold. */
+/*
+ * BPF side: count faults per window; send a record when the count reaches
+ * threshold << k for k < reports, carrying the faults since the window's
+ * previous record, so the score follows the fault rate instead of stopping
+ * at one threshold's worth per window.
+ */
 static int tierd_fault(struct tierd_sim *d, const struct sim_cfg *c,
 		       struct pagestate *x, uint32_t page, uint32_t now_ms)
 {
+	uint64_t last, due;
+
 	if (x->win_faults == 0 || now_ms - x->win_start_ms >= c->window_ms) {
 		x->win_start_ms = now_ms;
 		x->win_faults = 0;
-		x->reported = 0;
+		x->reports = 0;
 	}
 	if (x->win_faults < UINT16_MAX)
 		x->win_faults++;
-	if (x->win_faults < c->threshold || x->reported)
+	if (x->reports >= d->reports)
 		return 0;
-	x->reported = 1;
+	/* the count at the window's last record; none sent yet: 0 */
+	last = x->reports ? (uint64_t)c->threshold << (x->reports - 1) : 0;
+	due = (uint64_t)c->threshold << x->reports;
+	if (x->win_faults < due)
+		return 0;
+	x->reports++;
 	d->records++;
 	return hotness_record(d->t, SIM_TGID, SIM_BASE + page * PAGE,
-			      x->win_faults, true, now_ms, NULL);
+			      (uint32_t)(x->win_faults - last), true, now_ms,
+			      NULL);
 }
 
 /* pipeline_tick(): ageing, then a promotion pass. */
@@ -504,6 +529,10 @@ struct result {
 static int replay(const struct sim_cfg *c, const struct trace *t,
 		  enum policy pol, struct result *res)
 {
+	/* the tierd rows differ only in the BPF model's records per window */
+	uint32_t reports = pol == POL_TIERD ? c->reports :
+			   pol == POL_TIERD_ONCE ? 1 : 0;
+	bool tierd = reports > 0;
 	struct tierd_sim d = { 0 };
 	struct tiers s;
 	struct page_count *pc = NULL;
@@ -535,8 +564,8 @@ static int replay(const struct sim_cfg *c, const struct trace *t,
 		best_static(t, 0, t->n, static_pages, pc, want);
 		apply_static(&s, want, false);
 	}
-	if (pol == POL_TIERD) {
-		r = tierd_init(&d, c, t->pages);
+	if (tierd) {
+		r = tierd_init(&d, c, t->pages, reports);
 		if (r < 0)
 			goto out;
 	}
@@ -562,7 +591,7 @@ static int replay(const struct sim_cfg *c, const struct trace *t,
 				next_tick_ms += c->tick_ms;
 				continue;
 			}
-			if (pol == POL_TIERD) {
+			if (tierd) {
 				r = tierd_tick(&d, c, &s, next_pass_ms);
 				if (r < 0)
 					goto out;
@@ -590,7 +619,7 @@ static int replay(const struct sim_cfg *c, const struct trace *t,
 
 			if (x->fault_epoch != epoch) {
 				x->fault_epoch = epoch;
-				if (pol == POL_TIERD) {
+				if (tierd) {
 					r = tierd_fault(&d, c, x, page,
 							(uint32_t)now_ms);
 					if (r < 0)
@@ -614,7 +643,7 @@ static int replay(const struct sim_cfg *c, const struct trace *t,
 	res->promotions = s.promotions;
 	res->demotions = s.demotions;
 	res->pingpongs = s.pingpongs;
-	if (pol == POL_TIERD) {
+	if (tierd) {
 		struct hotness_stats st;
 
 		hotness_get_stats(d.t, &st);
@@ -622,7 +651,7 @@ static int replay(const struct sim_cfg *c, const struct trace *t,
 		res->tierd_pingpongs = st.pingpongs;
 	}
 out:
-	if (pol == POL_TIERD)
+	if (tierd)
 		tierd_fini(&d);
 	free(pc);
 	free(want);
@@ -708,9 +737,10 @@ static int run_workload(const struct sim_cfg *c, enum workload wl)
 			printf(" %9.0f %12" PRIu64 "\n", res[p].t90_ms,
 			       res[p].t90_acc);
 	}
-	printf("tierd: %" PRIu64 " records from the BPF model, %" PRIu64
-	       " ping-pongs seen by the hotness table\n",
-	       res[POL_TIERD].tierd_records, res[POL_TIERD].tierd_pingpongs);
+	for (int p = POL_TIERD; p <= POL_TIERD_ONCE; p++)
+		printf("%s: %" PRIu64 " records from the BPF model, %" PRIu64
+		       " ping-pongs seen by the hotness table\n", pol_name[p],
+		       res[p].tierd_records, res[p].tierd_pingpongs);
 out:
 	for (int p = 0; p < POL_NR; p++)
 		free(res[p].bucket_hit);
@@ -773,6 +803,7 @@ static void usage(const char *prog)
 	       "  --init slow|first-touch  initial placement (slow)\n"
 	       "  --tick-ms N              kernel demotion check interval (100)\n"
 	       "  --rearm-ms N             soft-dirty re-arm, and tierd's pass, interval\n"
+	       "  --reports N              tierd's records per folio per window (4; 1..16)\n"
 	       "  --window-ms N --decay X --threshold N\n"
 	       "  --promote-score X --cooldown-ms N --backoff N --rate-mbps N\n"
 	       "  --batch N                tierd settings (conf/tierd.conf defaults)\n",
@@ -785,7 +816,7 @@ int main(int argc, char **argv)
 		O_WL = 256, O_SEED, O_DRAM, O_WSF, O_ACC, O_GAP, O_DNS, O_SNS,
 		O_WF, O_ZS, O_SCAN, O_SHIFT, O_PHASE, O_BUCKET, O_INIT, O_TICK,
 		O_REARM, O_WIN, O_DECAY, O_THR, O_PSCORE, O_COOL, O_BACK,
-		O_RATE, O_BATCH,
+		O_RATE, O_BATCH, O_REPORTS,
 	};
 	static const struct option opts[] = {
 		{ "workload", required_argument, NULL, O_WL },
@@ -808,6 +839,7 @@ int main(int argc, char **argv)
 		{ "window-ms", required_argument, NULL, O_WIN },
 		{ "decay", required_argument, NULL, O_DECAY },
 		{ "threshold", required_argument, NULL, O_THR },
+		{ "reports", required_argument, NULL, O_REPORTS },
 		{ "promote-score", required_argument, NULL, O_PSCORE },
 		{ "cooldown-ms", required_argument, NULL, O_COOL },
 		{ "backoff", required_argument, NULL, O_BACK },
@@ -838,6 +870,7 @@ int main(int argc, char **argv)
 		.window_ms = 2000,
 		.decay = 0.5,
 		.threshold = 2,
+		.reports = 4,
 		.promote_score = 1.0,
 		.cooldown_ms = 10000,
 		.backoff = 2,
@@ -900,6 +933,7 @@ int main(int argc, char **argv)
 		U64(O_WIN, "--window-ms", 1, 3600000, c.window_ms);
 		DBL(O_DECAY, "--decay", 1e-9, 0.999999, c.decay);
 		U64(O_THR, "--threshold", 1, 65535, c.threshold);
+		U64(O_REPORTS, "--reports", 1, 16, c.reports);
 		DBL(O_PSCORE, "--promote-score", 0, 1e12, c.promote_score);
 		U64(O_COOL, "--cooldown-ms", 0, UINT32_MAX, c.cooldown_ms);
 		U64(O_BACK, "--backoff", 1, 1000, c.backoff);
@@ -930,11 +964,12 @@ int main(int argc, char **argv)
 	printf("placement_sim: seed %" PRIu64 ", DRAM %.0f ns, slow %.0f ns, "
 	       "init %s, watermarks low %.0f%% high %.0f%%, kernel tick %u ms\n"
 	       "tierd: rearm and pass %u ms, window %u ms, decay %.2f, "
-	       "threshold %u, promote_score %.1f, cooldown %u ms, backoff %u, "
+	       "threshold %u, reports %u, promote_score %.1f, cooldown %u ms, backoff %u, "
 	       "rate %u MiB/s, batch %u\n",
 	       c.seed, c.dram_ns, c.slow_ns, c.first_touch ? "first-touch" : "slow",
 	       100 * c.low_wm_frac, 100 * c.high_wm_frac, c.tick_ms, c.rearm_ms,
-	       c.window_ms, c.decay, c.threshold, c.promote_score, c.cooldown_ms,
+	       c.window_ms, c.decay, c.threshold, c.reports, c.promote_score,
+	       c.cooldown_ms,
 	       c.backoff, c.rate_mbps, c.batch_pages);
 	for (int w = 0; w < WL_NR; w++) {
 		if (c.only_workload >= 0 && c.only_workload != w)
