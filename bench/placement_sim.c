@@ -195,21 +195,27 @@ static int gen_shift(const struct sim_cfg *c, struct trace *t, struct rng *r)
  * A fixed hot set of half the DRAM size, and --scan-frac of the accesses
  * writing a sequential scan over the rest of the working set, so every
  * scanned page is written once per pass: bait for promote-on-first-write.
+ * Both are scattered: candidates of equal score go in address order, and
+ * a hot set at the lowest addresses would be handed to tierd first.
  */
 static int gen_scan(const struct sim_cfg *c, struct trace *t, struct rng *r)
 {
+	uint32_t *perm = identity_perm(t->pages, r);
 	uint32_t hot = c->dram_pages / 2 ? c->dram_pages / 2 : 1;
 	uint32_t scan_len = t->pages - hot, pos = 0;
 
-	/* pages [0, hot) are the hot set, the rest is scanned in order */
+	if (!perm)
+		return -ENOMEM;
+	/* perm[0, hot) is the hot set, the rest is scanned in perm's order */
 	for (uint64_t i = 0; i < t->n; i++) {
 		if (rng_unit(r) >= c->scan_frac || scan_len == 0) {
-			t->acc[i] = with_write((uint32_t)(rng_next(r) % hot), c, r);
+			t->acc[i] = with_write(perm[rng_next(r) % hot], c, r);
 		} else {
-			t->acc[i] = (hot + pos) | WRITE_BIT;
+			t->acc[i] = perm[hot + pos] | WRITE_BIT;
 			pos = (pos + 1) % scan_len;
 		}
 	}
+	free(perm);
 	return 0;
 }
 
