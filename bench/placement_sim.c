@@ -51,11 +51,16 @@
 /* pipeline.c's: scores below it carry no information */
 #define AGE_FLOOR	0.05
 
-enum workload { WL_ZIPF, WL_SHIFT, WL_SCAN, WL_NR };
+enum workload { WL_ZIPF, WL_SHIFT, WL_SCAN, WL_MIXED, WL_NR };
 enum policy { POL_TIERD, POL_TIERD_ONCE, POL_ORACLE, POL_HINDSIGHT,
 	      POL_FIRST_WRITE, POL_NONE, POL_NR };
 
-static const char *const wl_name[WL_NR] = { "zipf", "shift", "scan" };
+static const char *const wl_name[WL_NR] = { "zipf", "shift", "scan", "mixed" };
+
+/* mixed: the Zipf part's working set in DRAM sizes, whatever --ws-factor */
+#define MIXED_WS_FACTOR		2
+/* mixed: a scanned page is streamed through, several cache lines */
+#define MIXED_SCAN_PER_PAGE	8
 static const char *const pol_name[POL_NR] = {
 	"tierd", "tierd-once", "oracle-static", "hindsight", "first-write", "none",
 };
@@ -70,6 +75,7 @@ struct sim_cfg {
 	double write_frac;
 	double zipf_s;
 	double scan_frac;		/* scan workload: share of scan accesses */
+	double mixed_scan_frac;		/* mixed workload: share of its scan */
 	uint64_t shift_every;		/* shift workload: accesses per phase */
 	uint64_t phase;			/* hindsight: accesses per phase */
 	uint64_t bucket;		/* hit-rate sampling for t90 */
@@ -128,36 +134,51 @@ static uint32_t with_write(uint32_t page, const struct sim_cfg *c,
 	return rng_unit(r) < c->write_frac ? page | WRITE_BIT : page;
 }
 
+/* Cumulative Zipf(s) weights of ranks [0, n); NULL on -ENOMEM. */
+static double *zipf_cdf(uint32_t n, double s)
+{
+	double *cdf = malloc((size_t)n * sizeof(*cdf));
+	double sum = 0;
+
+	if (!cdf)
+		return NULL;
+	for (uint32_t i = 0; i < n; i++) {
+		sum += 1.0 / pow((double)i + 1, s);
+		cdf[i] = sum;
+	}
+	return cdf;
+}
+
+/* A rank drawn from zipf_cdf(@n, s). */
+static uint32_t zipf_draw(const double *cdf, uint32_t n, struct rng *r)
+{
+	double u = rng_unit(r) * cdf[n - 1];
+	uint32_t lo = 0, hi = n - 1;
+
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+
+		if (cdf[mid] < u)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 /* Zipf(s) over the working set, ranks scattered by a random permutation. */
 static int gen_zipf(const struct sim_cfg *c, struct trace *t, struct rng *r)
 {
-	double *cdf = malloc((size_t)t->pages * sizeof(*cdf));
 	uint32_t *perm = identity_perm(t->pages, r);
-	double sum = 0;
+	double *cdf = zipf_cdf(t->pages, c->zipf_s);
 	int ret = 0;
 
 	if (!cdf || !perm) {
 		ret = -ENOMEM;
 		goto out;
 	}
-	for (uint32_t i = 0; i < t->pages; i++) {
-		sum += 1.0 / pow((double)i + 1, c->zipf_s);
-		cdf[i] = sum;
-	}
-	for (uint64_t i = 0; i < t->n; i++) {
-		double u = rng_unit(r) * sum;
-		uint32_t lo = 0, hi = t->pages - 1;
-
-		while (lo < hi) {
-			uint32_t mid = lo + (hi - lo) / 2;
-
-			if (cdf[mid] < u)
-				lo = mid + 1;
-			else
-				hi = mid;
-		}
-		t->acc[i] = with_write(perm[lo], c, r);
-	}
+	for (uint64_t i = 0; i < t->n; i++)
+		t->acc[i] = with_write(perm[zipf_draw(cdf, t->pages, r)], c, r);
 out:
 	free(cdf);
 	free(perm);
@@ -217,6 +238,65 @@ static int gen_scan(const struct sim_cfg *c, struct trace *t, struct rng *r)
 	}
 	free(perm);
 	return 0;
+}
+
+/* mixed: accesses of the scan, and the pages it streams through */
+static uint64_t mixed_scan_accesses(const struct sim_cfg *c)
+{
+	return (uint64_t)llround((double)c->accesses * c->mixed_scan_frac);
+}
+
+static uint64_t mixed_scan_pages(const struct sim_cfg *c)
+{
+	return (mixed_scan_accesses(c) + MIXED_SCAN_PER_PAGE - 1) /
+	       MIXED_SCAN_PER_PAGE;
+}
+
+/* Pages of @wl's trace; the caller checks them against WRITE_BIT. */
+static uint64_t workload_pages(const struct sim_cfg *c, enum workload wl)
+{
+	if (wl == WL_MIXED)
+		return (uint64_t)c->dram_pages * MIXED_WS_FACTOR +
+		       mixed_scan_pages(c);
+	return (uint64_t)c->dram_pages * c->ws_factor;
+}
+
+/*
+ * Zipf(s) over twice the DRAM size, plus a one-pass sequential scan taking
+ * --mixed-scan-frac of the accesses: it writes fresh pages nothing else
+ * touches, MIXED_SCAN_PER_PAGE accesses in a row each, every page once in
+ * the trace.  The oracle keeps the Zipf head; a scanned page written once
+ * is bait for promote-on-first-write and worth nothing in DRAM.  All pages
+ * are scattered, as in gen_scan().
+ */
+static int gen_mixed(const struct sim_cfg *c, struct trace *t, struct rng *r)
+{
+	uint32_t ws = c->dram_pages * MIXED_WS_FACTOR;
+	uint32_t *perm = identity_perm(t->pages, r);
+	double *cdf = zipf_cdf(ws, c->zipf_s);
+	uint64_t scan_left = mixed_scan_accesses(c), scanned = 0;
+	int ret = 0;
+
+	if (!cdf || !perm) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	for (uint64_t i = 0; i < t->n; i++) {
+		/* selection sampling: exactly scan_left of the n - i left */
+		if (rng_next(r) % (t->n - i) < scan_left) {
+			uint64_t page = ws + scanned / MIXED_SCAN_PER_PAGE;
+
+			t->acc[i] = perm[page] | WRITE_BIT;
+			scanned++;
+			scan_left--;
+		} else {
+			t->acc[i] = with_write(perm[zipf_draw(cdf, ws, r)], c, r);
+		}
+	}
+out:
+	free(cdf);
+	free(perm);
+	return ret;
 }
 
 /* ---- tier state shared by all policies ---- */
@@ -692,7 +772,7 @@ static int run_workload(const struct sim_cfg *c, enum workload wl)
 	int ret;
 
 	memset(res, 0, sizeof(res));
-	t.pages = c->dram_pages * c->ws_factor;
+	t.pages = (uint32_t)workload_pages(c, wl);
 	t.n = c->accesses;
 	t.acc = malloc(t.n * sizeof(*t.acc));
 	if (!t.acc)
@@ -704,8 +784,14 @@ static int run_workload(const struct sim_cfg *c, enum workload wl)
 	case WL_SHIFT:
 		ret = gen_shift(c, &t, &r);
 		break;
-	default:
+	case WL_SCAN:
 		ret = gen_scan(c, &t, &r);
+		break;
+	case WL_MIXED:
+		ret = gen_mixed(c, &t, &r);
+		break;
+	default:
+		ret = -EINVAL;
 		break;
 	}
 	if (ret < 0)
@@ -723,6 +809,11 @@ static int run_workload(const struct sim_cfg *c, enum workload wl)
 		printf(", shift every %" PRIu64, c->shift_every);
 	if (wl == WL_SCAN)
 		printf(", scan share %.2f", c->scan_frac);
+	if (wl == WL_MIXED)
+		printf(", s=%.2f over %u pages, one-pass scan share %.2f over %"
+		       PRIu64 " pages of %u accesses", c->zipf_s,
+		       c->dram_pages * MIXED_WS_FACTOR, c->mixed_scan_frac,
+		       mixed_scan_pages(c), MIXED_SCAN_PER_PAGE);
 	printf("\n");
 	for (int p = 0; p < POL_NR; p++) {
 		ret = replay(c, &t, p, &res[p]);
@@ -793,16 +884,17 @@ static int parse_double(const char *opt, const char *s, double min, double max,
 static void usage(const char *prog)
 {
 	printf("usage: %s [options]\n"
-	       "  --workload zipf|shift|scan|all  (all)\n"
+	       "  --workload zipf|shift|scan|mixed|all  (all)\n"
 	       "  --seed N                 PRNG seed (1)\n"
 	       "  --dram-pages N           DRAM capacity in 4 KiB pages (32768)\n"
-	       "  --ws-factor N            working set = N x DRAM (4)\n"
+	       "  --ws-factor N            working set = N x DRAM, not mixed (4)\n"
 	       "  --accesses N             trace length (20000000)\n"
 	       "  --gap-ns N               simulated time per access (1000)\n"
 	       "  --dram-ns X, --slow-ns X access cost (100, 250)\n"
 	       "  --write-frac X           share of writes, zipf/shift/hot (0.5)\n"
 	       "  --zipf-s X               Zipf exponent (0.99)\n"
 	       "  --scan-frac X            scan workload: share of scan accesses (0.5)\n"
+	       "  --mixed-scan-frac X      mixed workload: share of its one-pass scan (0.25)\n"
 	       "  --shift-every N          shift workload phase (4000000)\n"
 	       "  --phase N                hindsight phase length (4000000)\n"
 	       "  --bucket N               hit-rate sample for t90 (100000)\n"
@@ -822,7 +914,7 @@ int main(int argc, char **argv)
 		O_WL = 256, O_SEED, O_DRAM, O_WSF, O_ACC, O_GAP, O_DNS, O_SNS,
 		O_WF, O_ZS, O_SCAN, O_SHIFT, O_PHASE, O_BUCKET, O_INIT, O_TICK,
 		O_REARM, O_WIN, O_DECAY, O_THR, O_PSCORE, O_COOL, O_BACK,
-		O_RATE, O_BATCH, O_REPORTS,
+		O_RATE, O_BATCH, O_REPORTS, O_MSCAN,
 	};
 	static const struct option opts[] = {
 		{ "workload", required_argument, NULL, O_WL },
@@ -836,6 +928,7 @@ int main(int argc, char **argv)
 		{ "write-frac", required_argument, NULL, O_WF },
 		{ "zipf-s", required_argument, NULL, O_ZS },
 		{ "scan-frac", required_argument, NULL, O_SCAN },
+		{ "mixed-scan-frac", required_argument, NULL, O_MSCAN },
 		{ "shift-every", required_argument, NULL, O_SHIFT },
 		{ "phase", required_argument, NULL, O_PHASE },
 		{ "bucket", required_argument, NULL, O_BUCKET },
@@ -865,6 +958,7 @@ int main(int argc, char **argv)
 		.write_frac = 0.5,
 		.zipf_s = 0.99,
 		.scan_frac = 0.5,
+		.mixed_scan_frac = 0.25,
 		.shift_every = 4000000,
 		.phase = 4000000,
 		.bucket = 100000,
@@ -896,7 +990,7 @@ int main(int argc, char **argv)
 			if (!strcmp(optarg, "all"))
 				c.only_workload = -1;
 			if (c.only_workload == -2) {
-				fprintf(stderr, "placement_sim: --workload: unknown '%s' (zipf, shift, scan, all)\n",
+				fprintf(stderr, "placement_sim: --workload: unknown '%s' (zipf, shift, scan, mixed, all)\n",
 					optarg);
 				return 2;
 			}
@@ -931,6 +1025,7 @@ int main(int argc, char **argv)
 		DBL(O_WF, "--write-frac", 0, 1, c.write_frac);
 		DBL(O_ZS, "--zipf-s", 0, 10, c.zipf_s);
 		DBL(O_SCAN, "--scan-frac", 0, 1, c.scan_frac);
+		DBL(O_MSCAN, "--mixed-scan-frac", 0, 1, c.mixed_scan_frac);
 		U64(O_SHIFT, "--shift-every", 1, UINT64_MAX, c.shift_every);
 		U64(O_PHASE, "--phase", 1, UINT64_MAX, c.phase);
 		U64(O_BUCKET, "--bucket", 1, UINT64_MAX, c.bucket);
@@ -962,8 +1057,15 @@ int main(int argc, char **argv)
 			argv[optind]);
 		return 2;
 	}
-	if ((uint64_t)c.dram_pages * c.ws_factor >= WRITE_BIT) {
-		fprintf(stderr, "placement_sim: --dram-pages x --ws-factor: too many pages\n");
+	for (int w = 0; w < WL_NR; w++) {
+		if (c.only_workload >= 0 && c.only_workload != w)
+			continue;
+		if (workload_pages(&c, w) < WRITE_BIT)
+			continue;
+		fprintf(stderr, "placement_sim: %s: %s: too many pages\n",
+			wl_name[w], w == WL_MIXED ?
+			"--dram-pages x 2 + --accesses x --mixed-scan-frac / 8" :
+			"--dram-pages x --ws-factor");
 		return 2;
 	}
 
