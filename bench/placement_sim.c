@@ -5,24 +5,29 @@
  * Replays a synthetic access trace against a two-tier memory (DRAM capacity
  * in pages, everything else on the slow tier) and compares placement
  * policies.  The "tierd" policy runs the daemon's own code: a model of the
- * BPF per-window pre-aggregation (threshold crossing -> one record), then
- * hotness_record / hotness_candidates / hotness_age / policy_plan and the
- * token bucket, exactly as the pipeline calls them.
+ * BPF per-window pre-aggregation (doubling reports: a record when a
+ * folio's faults in its window reach threshold, 2 x threshold, 4 x
+ * threshold, ..., at most --reports of them, each carrying the faults since
+ * the window's previous record), then hotness_record / hotness_candidates
+ * / hotness_age / policy_plan and the token bucket, exactly as the
+ * pipeline calls them.
  *
  * Model:
  *   - time advances a fixed --gap-ns per access, so every policy sees the
  *     same ticks; the access cost (DRAM or slow ns) is accounted apart;
  *   - a write to a slow page faults only the first time per re-arm interval
  *     (soft-dirty semantics); a page arriving on the slow tier is armed;
- *   - the kernel demotes: at every tick, if DRAM free pages < high
+ *   - the kernel demotes: at every --tick-ms, if DRAM free pages < high
  *     watermark, it demotes least-recently-used DRAM pages until free ==
  *     high.  tierd keeps min_free at the low watermark.  The same kernel
  *     runs under every policy, so promotions can ping-pong;
+ *   - tierd ages and promotes once per re-arm interval, the daemon's tick;
  *   - a ping-pong is a promotion of a page that a policy promoted before
  *     and the kernel demoted since.
  *
- * Policies: tierd; oracle-static (top pages by total frequency, placed at
- * start); hindsight (best static placement recomputed for each phase of
+ * Policies: tierd; tierd-once (tierd with one record per folio per
+ * window, the rule before doubling reports); oracle-static (top pages by
+ * total frequency, placed at start); hindsight (best static placement recomputed for each phase of
  * --phase accesses, moves counted); first-write (promote on the first
  * write fault); none.
  */
@@ -43,14 +48,21 @@
 #define NIL		UINT32_MAX
 #define SIM_TGID	4242
 #define SIM_BASE	0x7f0000000000ULL
+/* pipeline.c's: scores below it carry no information */
+#define AGE_FLOOR	0.05
 
-enum workload { WL_ZIPF, WL_SHIFT, WL_SCAN, WL_NR };
-enum policy { POL_TIERD, POL_ORACLE, POL_HINDSIGHT, POL_FIRST_WRITE,
-	      POL_NONE, POL_NR };
+enum workload { WL_ZIPF, WL_SHIFT, WL_SCAN, WL_MIXED, WL_NR };
+enum policy { POL_TIERD, POL_TIERD_ONCE, POL_ORACLE, POL_HINDSIGHT,
+	      POL_FIRST_WRITE, POL_NONE, POL_NR };
 
-static const char *const wl_name[WL_NR] = { "zipf", "shift", "scan" };
+static const char *const wl_name[WL_NR] = { "zipf", "shift", "scan", "mixed" };
+
+/* mixed: the Zipf part's working set in DRAM sizes, whatever --ws-factor */
+#define MIXED_WS_FACTOR		2
+/* mixed: a scanned page is streamed through, several cache lines */
+#define MIXED_SCAN_PER_PAGE	8
 static const char *const pol_name[POL_NR] = {
-	"tierd", "oracle-static", "hindsight", "first-write", "none",
+	"tierd", "tierd-once", "oracle-static", "hindsight", "first-write", "none",
 };
 
 struct sim_cfg {
@@ -63,6 +75,7 @@ struct sim_cfg {
 	double write_frac;
 	double zipf_s;
 	double scan_frac;		/* scan workload: share of scan accesses */
+	double mixed_scan_frac;		/* mixed workload: share of its scan */
 	uint64_t shift_every;		/* shift workload: accesses per phase */
 	uint64_t phase;			/* hindsight: accesses per phase */
 	uint64_t bucket;		/* hit-rate sampling for t90 */
@@ -76,6 +89,7 @@ struct sim_cfg {
 	uint32_t window_ms;
 	double decay;
 	uint32_t threshold;
+	uint32_t reports;		/* records per folio per window, at most */
 	double promote_score;
 	uint32_t cooldown_ms;
 	uint32_t backoff;
@@ -120,36 +134,51 @@ static uint32_t with_write(uint32_t page, const struct sim_cfg *c,
 	return rng_unit(r) < c->write_frac ? page | WRITE_BIT : page;
 }
 
+/* Cumulative Zipf(s) weights of ranks [0, n); NULL on -ENOMEM. */
+static double *zipf_cdf(uint32_t n, double s)
+{
+	double *cdf = malloc((size_t)n * sizeof(*cdf));
+	double sum = 0;
+
+	if (!cdf)
+		return NULL;
+	for (uint32_t i = 0; i < n; i++) {
+		sum += 1.0 / pow((double)i + 1, s);
+		cdf[i] = sum;
+	}
+	return cdf;
+}
+
+/* A rank drawn from zipf_cdf(@n, s). */
+static uint32_t zipf_draw(const double *cdf, uint32_t n, struct rng *r)
+{
+	double u = rng_unit(r) * cdf[n - 1];
+	uint32_t lo = 0, hi = n - 1;
+
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+
+		if (cdf[mid] < u)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 /* Zipf(s) over the working set, ranks scattered by a random permutation. */
 static int gen_zipf(const struct sim_cfg *c, struct trace *t, struct rng *r)
 {
-	double *cdf = malloc((size_t)t->pages * sizeof(*cdf));
 	uint32_t *perm = identity_perm(t->pages, r);
-	double sum = 0;
+	double *cdf = zipf_cdf(t->pages, c->zipf_s);
 	int ret = 0;
 
 	if (!cdf || !perm) {
 		ret = -ENOMEM;
 		goto out;
 	}
-	for (uint32_t i = 0; i < t->pages; i++) {
-		sum += 1.0 / pow((double)i + 1, c->zipf_s);
-		cdf[i] = sum;
-	}
-	for (uint64_t i = 0; i < t->n; i++) {
-		double u = rng_unit(r) * sum;
-		uint32_t lo = 0, hi = t->pages - 1;
-
-		while (lo < hi) {
-			uint32_t mid = lo + (hi - lo) / 2;
-
-			if (cdf[mid] < u)
-				lo = mid + 1;
-			else
-				hi = mid;
-		}
-		t->acc[i] = with_write(perm[lo], c, r);
-	}
+	for (uint64_t i = 0; i < t->n; i++)
+		t->acc[i] = with_write(perm[zipf_draw(cdf, t->pages, r)], c, r);
 out:
 	free(cdf);
 	free(perm);
@@ -187,22 +216,87 @@ static int gen_shift(const struct sim_cfg *c, struct trace *t, struct rng *r)
  * A fixed hot set of half the DRAM size, and --scan-frac of the accesses
  * writing a sequential scan over the rest of the working set, so every
  * scanned page is written once per pass: bait for promote-on-first-write.
+ * Both are scattered: candidates of equal score go in address order, and
+ * a hot set at the lowest addresses would be handed to tierd first.
  */
 static int gen_scan(const struct sim_cfg *c, struct trace *t, struct rng *r)
 {
+	uint32_t *perm = identity_perm(t->pages, r);
 	uint32_t hot = c->dram_pages / 2 ? c->dram_pages / 2 : 1;
 	uint32_t scan_len = t->pages - hot, pos = 0;
 
-	/* pages [0, hot) are the hot set, the rest is scanned in order */
+	if (!perm)
+		return -ENOMEM;
+	/* perm[0, hot) is the hot set, the rest is scanned in perm's order */
 	for (uint64_t i = 0; i < t->n; i++) {
 		if (rng_unit(r) >= c->scan_frac || scan_len == 0) {
-			t->acc[i] = with_write((uint32_t)(rng_next(r) % hot), c, r);
+			t->acc[i] = with_write(perm[rng_next(r) % hot], c, r);
 		} else {
-			t->acc[i] = (hot + pos) | WRITE_BIT;
+			t->acc[i] = perm[hot + pos] | WRITE_BIT;
 			pos = (pos + 1) % scan_len;
 		}
 	}
+	free(perm);
 	return 0;
+}
+
+/* mixed: accesses of the scan, and the pages it streams through */
+static uint64_t mixed_scan_accesses(const struct sim_cfg *c)
+{
+	return (uint64_t)llround((double)c->accesses * c->mixed_scan_frac);
+}
+
+static uint64_t mixed_scan_pages(const struct sim_cfg *c)
+{
+	return (mixed_scan_accesses(c) + MIXED_SCAN_PER_PAGE - 1) /
+	       MIXED_SCAN_PER_PAGE;
+}
+
+/* Pages of @wl's trace; the caller checks them against WRITE_BIT. */
+static uint64_t workload_pages(const struct sim_cfg *c, enum workload wl)
+{
+	if (wl == WL_MIXED)
+		return (uint64_t)c->dram_pages * MIXED_WS_FACTOR +
+		       mixed_scan_pages(c);
+	return (uint64_t)c->dram_pages * c->ws_factor;
+}
+
+/*
+ * Zipf(s) over twice the DRAM size, plus a one-pass sequential scan taking
+ * --mixed-scan-frac of the accesses: it writes fresh pages nothing else
+ * touches, MIXED_SCAN_PER_PAGE accesses in a row each, every page once in
+ * the trace.  The oracle keeps the Zipf head; a scanned page written once
+ * is bait for promote-on-first-write and worth nothing in DRAM.  All pages
+ * are scattered, as in gen_scan().
+ */
+static int gen_mixed(const struct sim_cfg *c, struct trace *t, struct rng *r)
+{
+	uint32_t ws = c->dram_pages * MIXED_WS_FACTOR;
+	uint32_t *perm = identity_perm(t->pages, r);
+	double *cdf = zipf_cdf(ws, c->zipf_s);
+	uint64_t scan_left = mixed_scan_accesses(c), scanned = 0;
+	int ret = 0;
+
+	if (!cdf || !perm) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	for (uint64_t i = 0; i < t->n; i++) {
+		/* selection sampling: exactly scan_left of the n - i left */
+		if (rng_next(r) % (t->n - i) < scan_left) {
+			uint64_t page = ws + scanned / MIXED_SCAN_PER_PAGE;
+
+			t->acc[i] = perm[page] | WRITE_BIT;
+			scanned++;
+			scan_left--;
+		} else {
+			t->acc[i] = with_write(perm[zipf_draw(cdf, ws, r)], c, r);
+		}
+	}
+out:
+	free(cdf);
+	free(perm);
+	return ret;
 }
 
 /* ---- tier state shared by all policies ---- */
@@ -211,8 +305,13 @@ struct pagestate {
 	uint32_t prev, next;		/* DRAM LRU, NIL when on slow */
 	uint32_t fault_epoch;		/* 1 + re-arm epoch of the last fault; 0 armed */
 	uint32_t win_start_ms;		/* BPF pre-aggregation window */
+	/*
+	 * Saturates: a report due past UINT16_MAX never comes, but soft-dirty
+	 * faults a page once per re-arm, so a window holds window_ms /
+	 * rearm_ms + 1 of them at most.
+	 */
 	uint16_t win_faults;
-	uint8_t reported;
+	uint8_t reports;		/* records sent in this window */
 	uint8_t on_fast : 1, promoted_once : 1, demoted_since : 1, touched : 1;
 };
 
@@ -377,11 +476,12 @@ struct tierd_sim {
 	struct promo_plan plan;
 	struct hot_candidate *cand;
 	size_t cand_max;
+	uint32_t reports;		/* records per folio per window, at most */
 	uint64_t records;
 };
 
 static int tierd_init(struct tierd_sim *d, const struct sim_cfg *c,
-		      uint32_t pages)
+		      uint32_t pages, uint32_t reports)
 {
 	struct hotness_params hp = {
 		.cap = pages,
@@ -401,13 +501,19 @@ static int tierd_init(struct tierd_sim *d, const struct sim_cfg *c,
 	r = hotness_create(&hp, &d->t);
 	if (r < 0)
 		return r;
-	/* the daemon's burst: one tick's worth, at least one batch */
+	/*
+	 * The daemon's bucket (pipeline.c, bucket_setup()): one second of
+	 * rate or two re-arm intervals, at least one page, starting empty.
+	 */
 	uint64_t rate = (uint64_t)c->rate_mbps << 20;
-	uint64_t burst = rate * c->tick_ms / 1000;
-	if (burst < c->batch_pages * PAGE)
-		burst = c->batch_pages * PAGE;
+	uint64_t span_ms = 2ULL * c->rearm_ms;
+	uint64_t burst = rate * (span_ms > 1000 ? span_ms : 1000) / 1000;
+	if (burst < PAGE)
+		burst = PAGE;
 	token_bucket_init(&d->tb, rate, burst, 0);
+	d->tb.tokens = 0;
 	promo_plan_init(&d->plan);
+	d->reports = reports;
 	d->cand_max = c->dram_pages;
 	d->cand = calloc(d->cand_max, sizeof(*d->cand));
 	return d->cand ? 0 : -ENOMEM;
@@ -420,41 +526,58 @@ static void tierd_fini(struct tierd_sim *d)
 	free(d->cand);
 }
 
-/* BPF side: count faults per window, send one record at the threshold. */
+/*
+ * BPF side: count faults per window; send a record when the count reaches
+ * threshold << k for k < reports, carrying the faults since the window's
+ * previous record, so the score follows the fault rate instead of stopping
+ * at one threshold's worth per window.
+ */
 static int tierd_fault(struct tierd_sim *d, const struct sim_cfg *c,
 		       struct pagestate *x, uint32_t page, uint32_t now_ms)
 {
+	uint64_t last, due;
+
 	if (x->win_faults == 0 || now_ms - x->win_start_ms >= c->window_ms) {
 		x->win_start_ms = now_ms;
 		x->win_faults = 0;
-		x->reported = 0;
+		x->reports = 0;
 	}
 	if (x->win_faults < UINT16_MAX)
 		x->win_faults++;
-	if (x->win_faults < c->threshold || x->reported)
+	if (x->reports >= d->reports)
 		return 0;
-	x->reported = 1;
+	/* the count at the window's last record; none sent yet: 0 */
+	last = x->reports ? (uint64_t)c->threshold << (x->reports - 1) : 0;
+	due = (uint64_t)c->threshold << x->reports;
+	if (x->win_faults < due)
+		return 0;
+	x->reports++;
 	d->records++;
 	return hotness_record(d->t, SIM_TGID, SIM_BASE + page * PAGE,
-			      x->win_faults, true, now_ms, NULL);
+			      (uint32_t)(x->win_faults - last), true, now_ms,
+			      NULL);
 }
 
+/* pipeline_tick(): ageing, then a promotion pass. */
 static int tierd_tick(struct tierd_sim *d, const struct sim_cfg *c,
 		      struct tiers *s, uint64_t now_ms)
 {
-	size_t n = hotness_candidates(d->t, now_ms, c->promote_score, d->cand,
-				      d->cand_max, NULL, NULL);
+	size_t n;
 	struct policy_input in = {
 		.cand = d->cand,
-		.nr_cand = n,
 		.page_bytes = PAGE,
 		.fast_free_bytes = (uint64_t)(s->cap - s->used) * PAGE,
 		.min_free_bytes = (uint64_t)s->low_wm * PAGE,
 		.batch_pages = c->batch_pages,
 		.now_ms = now_ms,
 	};
-	int r = policy_plan(&in, &d->tb, &d->plan);
+	int r;
 
+	hotness_age(d->t, now_ms, AGE_FLOOR);
+	n = hotness_candidates(d->t, now_ms, c->promote_score, d->cand,
+			       d->cand_max, NULL, NULL);
+	in.nr_cand = n;
+	r = policy_plan(&in, &d->tb, &d->plan);
 	if (r < 0)
 		return r;
 	for (uint32_t b = 0; b < d->plan.nr_batches; b++) {
@@ -492,12 +615,16 @@ struct result {
 static int replay(const struct sim_cfg *c, const struct trace *t,
 		  enum policy pol, struct result *res)
 {
+	/* the tierd rows differ only in the BPF model's records per window */
+	uint32_t reports = pol == POL_TIERD ? c->reports :
+			   pol == POL_TIERD_ONCE ? 1 : 0;
+	bool tierd = reports > 0;
 	struct tierd_sim d = { 0 };
 	struct tiers s;
 	struct page_count *pc = NULL;
 	uint8_t *want = NULL;
 	uint64_t hits = 0, bucket_hits = 0, next_tick_ms = c->tick_ms;
-	uint64_t next_age_ms = c->window_ms, next_phase = 0;
+	uint64_t next_pass_ms = c->rearm_ms, next_phase = 0;
 	uint32_t static_pages;
 	int r;
 
@@ -523,8 +650,8 @@ static int replay(const struct sim_cfg *c, const struct trace *t,
 		best_static(t, 0, t->n, static_pages, pc, want);
 		apply_static(&s, want, false);
 	}
-	if (pol == POL_TIERD) {
-		r = tierd_init(&d, c, t->pages);
+	if (tierd) {
+		r = tierd_init(&d, c, t->pages, reports);
 		if (r < 0)
 			goto out;
 	}
@@ -543,18 +670,19 @@ static int replay(const struct sim_cfg *c, const struct trace *t,
 			apply_static(&s, want, i != 0);
 			next_phase = end;
 		}
-		while (now_ms >= next_tick_ms) {
-			kernel_demote(&s);
-			if (pol == POL_TIERD) {
-				r = tierd_tick(&d, c, &s, next_tick_ms);
+		/* the kernel's demotion and tierd's pass, in time order */
+		while (now_ms >= next_tick_ms || now_ms >= next_pass_ms) {
+			if (next_tick_ms <= next_pass_ms) {
+				kernel_demote(&s);
+				next_tick_ms += c->tick_ms;
+				continue;
+			}
+			if (tierd) {
+				r = tierd_tick(&d, c, &s, next_pass_ms);
 				if (r < 0)
 					goto out;
 			}
-			next_tick_ms += c->tick_ms;
-		}
-		if (pol == POL_TIERD && now_ms >= next_age_ms) {
-			hotness_age(d.t, now_ms, c->promote_score / 8);
-			next_age_ms += c->window_ms;
+			next_pass_ms += c->rearm_ms;
 		}
 
 		if (!x->touched) {
@@ -577,7 +705,7 @@ static int replay(const struct sim_cfg *c, const struct trace *t,
 
 			if (x->fault_epoch != epoch) {
 				x->fault_epoch = epoch;
-				if (pol == POL_TIERD) {
+				if (tierd) {
 					r = tierd_fault(&d, c, x, page,
 							(uint32_t)now_ms);
 					if (r < 0)
@@ -601,7 +729,7 @@ static int replay(const struct sim_cfg *c, const struct trace *t,
 	res->promotions = s.promotions;
 	res->demotions = s.demotions;
 	res->pingpongs = s.pingpongs;
-	if (pol == POL_TIERD) {
+	if (tierd) {
 		struct hotness_stats st;
 
 		hotness_get_stats(d.t, &st);
@@ -609,7 +737,7 @@ static int replay(const struct sim_cfg *c, const struct trace *t,
 		res->tierd_pingpongs = st.pingpongs;
 	}
 out:
-	if (pol == POL_TIERD)
+	if (tierd)
 		tierd_fini(&d);
 	free(pc);
 	free(want);
@@ -644,7 +772,7 @@ static int run_workload(const struct sim_cfg *c, enum workload wl)
 	int ret;
 
 	memset(res, 0, sizeof(res));
-	t.pages = c->dram_pages * c->ws_factor;
+	t.pages = (uint32_t)workload_pages(c, wl);
 	t.n = c->accesses;
 	t.acc = malloc(t.n * sizeof(*t.acc));
 	if (!t.acc)
@@ -656,8 +784,14 @@ static int run_workload(const struct sim_cfg *c, enum workload wl)
 	case WL_SHIFT:
 		ret = gen_shift(c, &t, &r);
 		break;
-	default:
+	case WL_SCAN:
 		ret = gen_scan(c, &t, &r);
+		break;
+	case WL_MIXED:
+		ret = gen_mixed(c, &t, &r);
+		break;
+	default:
+		ret = -EINVAL;
 		break;
 	}
 	if (ret < 0)
@@ -675,6 +809,11 @@ static int run_workload(const struct sim_cfg *c, enum workload wl)
 		printf(", shift every %" PRIu64, c->shift_every);
 	if (wl == WL_SCAN)
 		printf(", scan share %.2f", c->scan_frac);
+	if (wl == WL_MIXED)
+		printf(", s=%.2f over %u pages, one-pass scan share %.2f over %"
+		       PRIu64 " pages of %u accesses", c->zipf_s,
+		       c->dram_pages * MIXED_WS_FACTOR, c->mixed_scan_frac,
+		       mixed_scan_pages(c), MIXED_SCAN_PER_PAGE);
 	printf("\n");
 	for (int p = 0; p < POL_NR; p++) {
 		ret = replay(c, &t, p, &res[p]);
@@ -695,9 +834,10 @@ static int run_workload(const struct sim_cfg *c, enum workload wl)
 			printf(" %9.0f %12" PRIu64 "\n", res[p].t90_ms,
 			       res[p].t90_acc);
 	}
-	printf("tierd: %" PRIu64 " records from the BPF model, %" PRIu64
-	       " ping-pongs seen by the hotness table\n",
-	       res[POL_TIERD].tierd_records, res[POL_TIERD].tierd_pingpongs);
+	for (int p = POL_TIERD; p <= POL_TIERD_ONCE; p++)
+		printf("%s: %" PRIu64 " records from the BPF model, %" PRIu64
+		       " ping-pongs seen by the hotness table\n", pol_name[p],
+		       res[p].tierd_records, res[p].tierd_pingpongs);
 out:
 	for (int p = 0; p < POL_NR; p++)
 		free(res[p].bucket_hit);
@@ -744,21 +884,25 @@ static int parse_double(const char *opt, const char *s, double min, double max,
 static void usage(const char *prog)
 {
 	printf("usage: %s [options]\n"
-	       "  --workload zipf|shift|scan|all  (all)\n"
+	       "  --workload zipf|shift|scan|mixed|all  (all)\n"
 	       "  --seed N                 PRNG seed (1)\n"
 	       "  --dram-pages N           DRAM capacity in 4 KiB pages (32768)\n"
-	       "  --ws-factor N            working set = N x DRAM (4)\n"
+	       "  --ws-factor N            working set = N x DRAM, not mixed (4)\n"
 	       "  --accesses N             trace length (20000000)\n"
 	       "  --gap-ns N               simulated time per access (1000)\n"
 	       "  --dram-ns X, --slow-ns X access cost (100, 250)\n"
 	       "  --write-frac X           share of writes, zipf/shift/hot (0.5)\n"
 	       "  --zipf-s X               Zipf exponent (0.99)\n"
 	       "  --scan-frac X            scan workload: share of scan accesses (0.5)\n"
+	       "  --mixed-scan-frac X      mixed workload: share of its one-pass scan (0.25)\n"
 	       "  --shift-every N          shift workload phase (4000000)\n"
 	       "  --phase N                hindsight phase length (4000000)\n"
 	       "  --bucket N               hit-rate sample for t90 (100000)\n"
 	       "  --init slow|first-touch  initial placement (slow)\n"
-	       "  --tick-ms N --rearm-ms N --window-ms N --decay X --threshold N\n"
+	       "  --tick-ms N              kernel demotion check interval (100)\n"
+	       "  --rearm-ms N             soft-dirty re-arm, and tierd's pass, interval\n"
+	       "  --reports N              tierd's records per folio per window (4; 1..16)\n"
+	       "  --window-ms N --decay X --threshold N\n"
 	       "  --promote-score X --cooldown-ms N --backoff N --rate-mbps N\n"
 	       "  --batch N                tierd settings (conf/tierd.conf defaults)\n",
 	       prog);
@@ -770,7 +914,7 @@ int main(int argc, char **argv)
 		O_WL = 256, O_SEED, O_DRAM, O_WSF, O_ACC, O_GAP, O_DNS, O_SNS,
 		O_WF, O_ZS, O_SCAN, O_SHIFT, O_PHASE, O_BUCKET, O_INIT, O_TICK,
 		O_REARM, O_WIN, O_DECAY, O_THR, O_PSCORE, O_COOL, O_BACK,
-		O_RATE, O_BATCH,
+		O_RATE, O_BATCH, O_REPORTS, O_MSCAN,
 	};
 	static const struct option opts[] = {
 		{ "workload", required_argument, NULL, O_WL },
@@ -784,6 +928,7 @@ int main(int argc, char **argv)
 		{ "write-frac", required_argument, NULL, O_WF },
 		{ "zipf-s", required_argument, NULL, O_ZS },
 		{ "scan-frac", required_argument, NULL, O_SCAN },
+		{ "mixed-scan-frac", required_argument, NULL, O_MSCAN },
 		{ "shift-every", required_argument, NULL, O_SHIFT },
 		{ "phase", required_argument, NULL, O_PHASE },
 		{ "bucket", required_argument, NULL, O_BUCKET },
@@ -793,6 +938,7 @@ int main(int argc, char **argv)
 		{ "window-ms", required_argument, NULL, O_WIN },
 		{ "decay", required_argument, NULL, O_DECAY },
 		{ "threshold", required_argument, NULL, O_THR },
+		{ "reports", required_argument, NULL, O_REPORTS },
 		{ "promote-score", required_argument, NULL, O_PSCORE },
 		{ "cooldown-ms", required_argument, NULL, O_COOL },
 		{ "backoff", required_argument, NULL, O_BACK },
@@ -812,6 +958,7 @@ int main(int argc, char **argv)
 		.write_frac = 0.5,
 		.zipf_s = 0.99,
 		.scan_frac = 0.5,
+		.mixed_scan_frac = 0.25,
 		.shift_every = 4000000,
 		.phase = 4000000,
 		.bucket = 100000,
@@ -823,7 +970,8 @@ int main(int argc, char **argv)
 		.window_ms = 2000,
 		.decay = 0.5,
 		.threshold = 2,
-		.promote_score = 2.0,
+		.reports = 4,
+		.promote_score = 1.0,
 		.cooldown_ms = 10000,
 		.backoff = 2,
 		.rate_mbps = 256,
@@ -842,7 +990,7 @@ int main(int argc, char **argv)
 			if (!strcmp(optarg, "all"))
 				c.only_workload = -1;
 			if (c.only_workload == -2) {
-				fprintf(stderr, "placement_sim: --workload: unknown '%s' (zipf, shift, scan, all)\n",
+				fprintf(stderr, "placement_sim: --workload: unknown '%s' (zipf, shift, scan, mixed, all)\n",
 					optarg);
 				return 2;
 			}
@@ -877,6 +1025,7 @@ int main(int argc, char **argv)
 		DBL(O_WF, "--write-frac", 0, 1, c.write_frac);
 		DBL(O_ZS, "--zipf-s", 0, 10, c.zipf_s);
 		DBL(O_SCAN, "--scan-frac", 0, 1, c.scan_frac);
+		DBL(O_MSCAN, "--mixed-scan-frac", 0, 1, c.mixed_scan_frac);
 		U64(O_SHIFT, "--shift-every", 1, UINT64_MAX, c.shift_every);
 		U64(O_PHASE, "--phase", 1, UINT64_MAX, c.phase);
 		U64(O_BUCKET, "--bucket", 1, UINT64_MAX, c.bucket);
@@ -885,6 +1034,7 @@ int main(int argc, char **argv)
 		U64(O_WIN, "--window-ms", 1, 3600000, c.window_ms);
 		DBL(O_DECAY, "--decay", 1e-9, 0.999999, c.decay);
 		U64(O_THR, "--threshold", 1, 65535, c.threshold);
+		U64(O_REPORTS, "--reports", 1, 16, c.reports);
 		DBL(O_PSCORE, "--promote-score", 0, 1e12, c.promote_score);
 		U64(O_COOL, "--cooldown-ms", 0, UINT32_MAX, c.cooldown_ms);
 		U64(O_BACK, "--backoff", 1, 1000, c.backoff);
@@ -907,19 +1057,27 @@ int main(int argc, char **argv)
 			argv[optind]);
 		return 2;
 	}
-	if ((uint64_t)c.dram_pages * c.ws_factor >= WRITE_BIT) {
-		fprintf(stderr, "placement_sim: --dram-pages x --ws-factor: too many pages\n");
+	for (int w = 0; w < WL_NR; w++) {
+		if (c.only_workload >= 0 && c.only_workload != w)
+			continue;
+		if (workload_pages(&c, w) < WRITE_BIT)
+			continue;
+		fprintf(stderr, "placement_sim: %s: %s: too many pages\n",
+			wl_name[w], w == WL_MIXED ?
+			"--dram-pages x 2 + --accesses x --mixed-scan-frac / 8" :
+			"--dram-pages x --ws-factor");
 		return 2;
 	}
 
 	printf("placement_sim: seed %" PRIu64 ", DRAM %.0f ns, slow %.0f ns, "
-	       "init %s, watermarks low %.0f%% high %.0f%%\n"
-	       "tierd: tick %u ms, rearm %u ms, window %u ms, decay %.2f, "
-	       "threshold %u, promote_score %.1f, cooldown %u ms, backoff %u, "
+	       "init %s, watermarks low %.0f%% high %.0f%%, kernel tick %u ms\n"
+	       "tierd: rearm and pass %u ms, window %u ms, decay %.2f, "
+	       "threshold %u, reports %u, promote_score %.1f, cooldown %u ms, backoff %u, "
 	       "rate %u MiB/s, batch %u\n",
 	       c.seed, c.dram_ns, c.slow_ns, c.first_touch ? "first-touch" : "slow",
 	       100 * c.low_wm_frac, 100 * c.high_wm_frac, c.tick_ms, c.rearm_ms,
-	       c.window_ms, c.decay, c.threshold, c.promote_score, c.cooldown_ms,
+	       c.window_ms, c.decay, c.threshold, c.reports, c.promote_score,
+	       c.cooldown_ms,
 	       c.backoff, c.rate_mbps, c.batch_pages);
 	for (int w = 0; w < WL_NR; w++) {
 		if (c.only_workload >= 0 && c.only_workload != w)
