@@ -43,6 +43,7 @@ struct tierd_ctx {
 
 	sd_event *event;
 	sd_event_source *tick_src;
+	sd_event_source *pass_src;		/* promotion passes between ticks */
 	sd_event_source *pipe_src;
 	int pipe_fd;				/* fd pipe_src watches, or -1 */
 
@@ -167,6 +168,33 @@ static int on_tick(sd_event_source *s, uint64_t usec, void *userdata)
 		r = sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
 	if (r < 0) {
 		log_err("cannot re-arm the tick timer: %s", strerror(-r));
+		return sd_event_exit(ctx->event, 1);
+	}
+	return 0;
+}
+
+/*
+ * Promotion between ticks.  Always armed, so a reload that turns passes
+ * on or off needs nothing here: with none wanted it only looks again a
+ * tick later.
+ */
+static int on_pass(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	struct tierd_ctx *ctx = userdata;
+	uint32_t every = pipeline_pass_ms(ctx->pipe);
+	int r;
+
+	(void)usec;
+	/* the pipeline logs a failing pass, once */
+	if (every)
+		(void)pipeline_pass(ctx->pipe, now_ms(ctx));
+	r = sd_event_source_set_time_relative(s, (every ? every :
+				pipeline_tick_ms(ctx->pipe)) * 1000ULL);
+	if (r >= 0)
+		r = sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
+	if (r < 0) {
+		log_err("cannot re-arm the promotion pass timer: %s",
+			strerror(-r));
 		return sd_event_exit(ctx->event, 1);
 	}
 	return 0;
@@ -358,6 +386,7 @@ static void tierd_ctx_free(struct tierd_ctx *ctx)
 	control_server_close(ctx->track);
 	control_server_close(ctx->ctl);
 	sd_event_source_disable_unref(ctx->tick_src);
+	sd_event_source_disable_unref(ctx->pass_src);
 	sd_event_source_disable_unref(ctx->pipe_src);
 	/* Detaches the BPF programs. */
 	if (ctx->pipe)
@@ -431,6 +460,16 @@ static int tierd_start(struct tierd_ctx *ctx)
 				       TIERD_TICK_ACCURACY_USEC, on_tick, ctx);
 	if (r < 0) {
 		log_err("cannot add the tick timer: %s", strerror(-r));
+		return r;
+	}
+	r = sd_event_add_time_relative(ctx->event, &ctx->pass_src,
+				       CLOCK_MONOTONIC,
+				       (pipeline_pass_ms(ctx->pipe) ?:
+					pipeline_tick_ms(ctx->pipe)) * 1000ULL,
+				       TIERD_TICK_ACCURACY_USEC, on_pass, ctx);
+	if (r < 0) {
+		log_err("cannot add the promotion pass timer: %s",
+			strerror(-r));
 		return r;
 	}
 

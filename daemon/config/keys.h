@@ -66,6 +66,8 @@
 	KEY(promotion, enabled, BOOL, promote_enabled, 0, 0, "yes")	\
 	/* pages per move_pages call */					\
 	KEY(promotion, batch_pages, U32, batch_pages, 1, 65536, "512")	\
+	/* promotion passes between re-arms */				\
+	KEY(promotion, pass_interval_ms, U32, pass_interval_ms, 10, 60000, "100") \
 	/* MiB/s token bucket, 0 = unlimited */				\
 	KEY(promotion, rate_limit_mbps, U32, rate_limit_mbps, 0, 1048576, "256") \
 	/* fast node free-memory headroom */				\

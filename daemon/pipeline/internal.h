@@ -79,6 +79,7 @@ struct pipeline {
 	/* bytes each fast node can still take this pass above min_free */
 	uint64_t room[TIERD_MAX_NODES];
 	uint64_t headroom_low;		/* fast nodes at min_free, logged */
+	int promote_err;		/* last pass's error, logged on change */
 
 	/* counters the pipeline owns (main-loop fields stay zero here) */
 	struct tierd_stats cnt;

@@ -293,15 +293,49 @@ uint32_t pipeline_tick_ms(const struct pipeline *p)
 	return p->cfg.rearm_interval_ms;
 }
 
+uint32_t pipeline_pass_ms(const struct pipeline *p)
+{
+	return p->cfg.pass_interval_ms < p->cfg.rearm_interval_ms ?
+	       p->cfg.pass_interval_ms : 0;
+}
+
+/* Records since the last wake-up count for the pass that follows. */
+static void take_records(struct pipeline *p, uint64_t now_ms)
+{
+	p->now_ms = now_ms;
+	p->cnt.intervals++;
+	if (pipeline_event_fd(p) >= 0)
+		collector_consume(p->col, NULL);
+}
+
+static int promote_pass(struct pipeline *p)
+{
+	int ret;
+
+	if (p->paused || !p->tiers.tiering || !p->cfg.promote_enabled ||
+	    !p->movers.promote)
+		return 0;
+	ret = pipeline_promote(p);
+	/* passes come several times a second: a lasting failure logs once */
+	if (ret < 0 && ret != p->promote_err)
+		log_warn("promotion pass failed: %s", strerror(-ret));
+	else if (ret >= 0 && p->promote_err < 0)
+		log_info("promotion passes succeed again");
+	p->promote_err = ret < 0 ? ret : 0;
+	return ret;
+}
+
+int pipeline_pass(struct pipeline *p, uint64_t now_ms)
+{
+	take_records(p, now_ms);
+	return promote_pass(p);
+}
+
 int pipeline_tick(struct pipeline *p, uint64_t now_ms)
 {
 	int ret;
 
-	p->now_ms = now_ms;
-	p->cnt.intervals++;
-	/* records that arrived since the last wake-up count for this pass */
-	if (pipeline_event_fd(p) >= 0)
-		collector_consume(p->col, NULL);
+	take_records(p, now_ms);
 
 	if (!p->scanned_ms || now_ms - p->scanned_ms >= SCOPE_RESCAN_MS) {
 		ret = pipeline_scan_processes(p);
@@ -313,14 +347,7 @@ int pipeline_tick(struct pipeline *p, uint64_t now_ms)
 	hotness_age(p->hot, now_ms, AGE_FLOOR);
 	if (now_ms - p->movers_checked_ms >= MOVERS_RECHECK_MS)
 		pipeline_check_movers(p);
-
-	if (p->paused || !p->tiers.tiering || !p->cfg.promote_enabled ||
-	    !p->movers.promote)
-		return 0;
-	ret = pipeline_promote(p);
-	if (ret < 0)
-		log_warn("promotion pass failed: %s", strerror(-ret));
-	return ret;
+	return promote_pass(p);
 }
 
 int pipeline_reconfigure(struct pipeline *p, const struct tierd_config *cfg,

@@ -41,6 +41,18 @@ int pipeline_on_events(struct pipeline *p, uint64_t now_ms);
 uint32_t pipeline_tick_ms(const struct pipeline *p);
 /* Rescan scope, re-arm write faults, age, plan and migrate. */
 int pipeline_tick(struct pipeline *p, uint64_t now_ms);
+/*
+ * How often the main loop should call pipeline_pass() between ticks; 0
+ * when the tick's own pass is as frequent ([promotion] pass_interval_ms
+ * at or above [sources] rearm_interval_ms).
+ */
+uint32_t pipeline_pass_ms(const struct pipeline *p);
+/*
+ * Take the records that arrived, plan and migrate: what a tick does
+ * after it re-armed, so a folio that crossed its threshold just after a
+ * tick does not wait for the next re-arm to move.
+ */
+int pipeline_pass(struct pipeline *p, uint64_t now_ms);
 
 /*
  * Apply a validated config.  Returns 0, or -errno with the old config still

@@ -759,6 +759,56 @@ static bool tracked(struct pipeline *p, pid_t pid, uint64_t addr, uint64_t now)
 /* ---------------------------------------------------------------- tests */
 
 /*
+ * A pass between ticks moves what was recorded since the tick, without a
+ * re-arm; at pass_interval_ms >= rearm_interval_ms the main loop runs no
+ * passes.  The tick's pass counts in intervals as well.
+ */
+static void test_pass_between_ticks(void **state)
+{
+	struct tierd_config cfg;
+	struct pipeline *p;
+	struct tierd_stats *st;
+	char err[256];
+	uint64_t armed;
+
+	add_proc(101, "alpha");
+	W->feat.soft_dirty = true;
+	base_config(&cfg);
+	cfg.rearm_interval_ms = 500;
+	cfg.pass_interval_ms = 100;
+	p = start(&cfg);
+	assert_int_equal(pipeline_pass_ms(p), 100);
+	armed = W->clear_soft_dirty;
+
+	inject(101, BASE_A, 3);
+	deliver(p, T0 + 50);
+	clear_calls();
+	assert_int_equal(pipeline_pass(p, T0 + 100), 0);
+	assert_int_equal(W->nr_calls, 2);
+	assert_call(0, false, 101, -1, (uint64_t[]){ BASE_A }, 1);
+	assert_call(1, true, 101, 0, (uint64_t[]){ BASE_A }, 1);
+	/* a pass re-arms nothing and ages nothing */
+	assert_int_equal(W->clear_soft_dirty, armed);
+	st = stats(p, T0 + 100);
+	assert_int_equal(st->intervals, 2);
+	assert_int_equal(st->promoted_pages, 1);
+
+	/* nothing new: the next pass asks the kernel nothing */
+	clear_calls();
+	assert_int_equal(pipeline_pass(p, T0 + 200), 0);
+	assert_int_equal(W->nr_calls, 0);
+
+	/* a pass as rare as the re-arm is the tick's own */
+	cfg.pass_interval_ms = 500;
+	assert_int_equal(pipeline_reconfigure(p, &cfg, err, sizeof(err)), 0);
+	assert_int_equal(pipeline_pass_ms(p), 0);
+	cfg.pass_interval_ms = 60000;
+	assert_int_equal(pipeline_reconfigure(p, &cfg, err, sizeof(err)), 0);
+	assert_int_equal(pipeline_pass_ms(p), 0);
+	pipeline_destroy(p);
+}
+
+/*
  * Hot folios of two processes: queried and moved to node 0 in batches of
  * batch_pages, grouped per pid in first-seen (hottest) order; the cold one
  * never appears in a call.
@@ -2303,6 +2353,7 @@ static void test_track_scope_and_slow_nodes(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_pass_between_ticks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_promote_batches_per_pid, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_already_on_fast_refunds_token, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_move_page_errors, setup, teardown),
