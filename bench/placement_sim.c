@@ -21,15 +21,16 @@
  *     watermark, it demotes least-recently-used DRAM pages until free ==
  *     high.  tierd keeps min_free at the low watermark.  The same kernel
  *     runs under every policy, so promotions can ping-pong;
- *   - tierd ages and promotes once per re-arm interval, the daemon's tick;
+ *   - tierd ages and promotes at every re-arm (the daemon's tick) and
+ *     promotes every --pass-ms between re-arms (pipeline_pass());
  *   - a ping-pong is a promotion of a page that a policy promoted before
  *     and the kernel demoted since.
  *
- * Policies: tierd; tierd-once (tierd with one record per folio per
- * window, the rule before doubling reports); oracle-static (top pages by
- * total frequency, placed at start); hindsight (best static placement recomputed for each phase of
- * --phase accesses, moves counted); first-write (promote on the first
- * write fault); none.
+ * Policies: tierd; tierd-prev (the daemon before this change: one record
+ * per folio per window, promotion only at the re-arm); oracle-static (top
+ * pages by total frequency, placed at start); hindsight (best static
+ * placement recomputed for each phase of --phase accesses, moves
+ * counted); first-write (promote on the first write fault); none.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -52,7 +53,7 @@
 #define AGE_FLOOR	0.05
 
 enum workload { WL_ZIPF, WL_SHIFT, WL_SCAN, WL_MIXED, WL_NR };
-enum policy { POL_TIERD, POL_TIERD_ONCE, POL_ORACLE, POL_HINDSIGHT,
+enum policy { POL_TIERD, POL_TIERD_PREV, POL_ORACLE, POL_HINDSIGHT,
 	      POL_FIRST_WRITE, POL_NONE, POL_NR };
 
 static const char *const wl_name[WL_NR] = { "zipf", "shift", "scan", "mixed" };
@@ -62,7 +63,7 @@ static const char *const wl_name[WL_NR] = { "zipf", "shift", "scan", "mixed" };
 /* mixed: a scanned page is streamed through, several cache lines */
 #define MIXED_SCAN_PER_PAGE	8
 static const char *const pol_name[POL_NR] = {
-	"tierd", "tierd-once", "oracle-static", "hindsight", "first-write", "none",
+	"tierd", "tierd-prev", "oracle-static", "hindsight", "first-write", "none",
 };
 
 struct sim_cfg {
@@ -86,6 +87,7 @@ struct sim_cfg {
 	/* tierd (defaults are conf/tierd.conf's) */
 	uint32_t tick_ms;
 	uint32_t rearm_ms;
+	uint32_t pass_ms;		/* promotion passes between re-arms */
 	uint32_t window_ms;
 	double decay;
 	uint32_t threshold;
@@ -558,9 +560,12 @@ static int tierd_fault(struct tierd_sim *d, const struct sim_cfg *c,
 			      NULL);
 }
 
-/* pipeline_tick(): ageing, then a promotion pass. */
+/*
+ * pipeline_tick() at a re-arm (@rearm: ageing, then a promotion pass), or
+ * pipeline_pass() between re-arms (the pass alone).
+ */
 static int tierd_tick(struct tierd_sim *d, const struct sim_cfg *c,
-		      struct tiers *s, uint64_t now_ms)
+		      struct tiers *s, uint64_t now_ms, bool rearm)
 {
 	size_t n;
 	struct policy_input in = {
@@ -573,7 +578,8 @@ static int tierd_tick(struct tierd_sim *d, const struct sim_cfg *c,
 	};
 	int r;
 
-	hotness_age(d->t, now_ms, AGE_FLOOR);
+	if (rearm)
+		hotness_age(d->t, now_ms, AGE_FLOOR);
 	n = hotness_candidates(d->t, now_ms, c->promote_score, d->cand,
 			       d->cand_max, NULL, NULL);
 	in.nr_cand = n;
@@ -617,14 +623,18 @@ static int replay(const struct sim_cfg *c, const struct trace *t,
 {
 	/* the tierd rows differ only in the BPF model's records per window */
 	uint32_t reports = pol == POL_TIERD ? c->reports :
-			   pol == POL_TIERD_ONCE ? 1 : 0;
+			   pol == POL_TIERD_PREV ? 1 : 0;
 	bool tierd = reports > 0;
+	/* tierd-prev: the daemon before passes between re-arms */
+	uint32_t pass_ms = pol == POL_TIERD && c->pass_ms < c->rearm_ms ?
+			   c->pass_ms : c->rearm_ms;
 	struct tierd_sim d = { 0 };
 	struct tiers s;
 	struct page_count *pc = NULL;
 	uint8_t *want = NULL;
 	uint64_t hits = 0, bucket_hits = 0, next_tick_ms = c->tick_ms;
-	uint64_t next_pass_ms = c->rearm_ms, next_phase = 0;
+	uint64_t next_pass_ms = pass_ms, next_rearm_ms = c->rearm_ms;
+	uint64_t next_phase = 0;
 	uint32_t static_pages;
 	int r;
 
@@ -677,12 +687,19 @@ static int replay(const struct sim_cfg *c, const struct trace *t,
 				next_tick_ms += c->tick_ms;
 				continue;
 			}
+			bool rearm = next_pass_ms >= next_rearm_ms;
+
 			if (tierd) {
-				r = tierd_tick(&d, c, &s, next_pass_ms);
+				r = tierd_tick(&d, c, &s, next_pass_ms, rearm);
 				if (r < 0)
 					goto out;
 			}
-			next_pass_ms += c->rearm_ms;
+			if (rearm)
+				next_rearm_ms += c->rearm_ms;
+			next_pass_ms += pass_ms;
+			/* a pass due at a re-arm is the re-arm's own */
+			if (next_pass_ms > next_rearm_ms)
+				next_pass_ms = next_rearm_ms;
 		}
 
 		if (!x->touched) {
@@ -834,7 +851,7 @@ static int run_workload(const struct sim_cfg *c, enum workload wl)
 			printf(" %9.0f %12" PRIu64 "\n", res[p].t90_ms,
 			       res[p].t90_acc);
 	}
-	for (int p = POL_TIERD; p <= POL_TIERD_ONCE; p++)
+	for (int p = POL_TIERD; p <= POL_TIERD_PREV; p++)
 		printf("%s: %" PRIu64 " records from the BPF model, %" PRIu64
 		       " ping-pongs seen by the hotness table\n", pol_name[p],
 		       res[p].tierd_records, res[p].tierd_pingpongs);
@@ -900,7 +917,8 @@ static void usage(const char *prog)
 	       "  --bucket N               hit-rate sample for t90 (100000)\n"
 	       "  --init slow|first-touch  initial placement (slow)\n"
 	       "  --tick-ms N              kernel demotion check interval (100)\n"
-	       "  --rearm-ms N             soft-dirty re-arm, and tierd's pass, interval\n"
+	       "  --rearm-ms N             soft-dirty re-arm and tierd tick interval (500)\n"
+	       "  --pass-ms N              tierd's promotion passes between re-arms (100)\n"
 	       "  --reports N              tierd's records per folio per window (4; 1..16)\n"
 	       "  --window-ms N --decay X --threshold N\n"
 	       "  --promote-score X --cooldown-ms N --backoff N --rate-mbps N\n"
@@ -914,7 +932,7 @@ int main(int argc, char **argv)
 		O_WL = 256, O_SEED, O_DRAM, O_WSF, O_ACC, O_GAP, O_DNS, O_SNS,
 		O_WF, O_ZS, O_SCAN, O_SHIFT, O_PHASE, O_BUCKET, O_INIT, O_TICK,
 		O_REARM, O_WIN, O_DECAY, O_THR, O_PSCORE, O_COOL, O_BACK,
-		O_RATE, O_BATCH, O_REPORTS, O_MSCAN,
+		O_RATE, O_BATCH, O_REPORTS, O_MSCAN, O_PASS,
 	};
 	static const struct option opts[] = {
 		{ "workload", required_argument, NULL, O_WL },
@@ -935,6 +953,7 @@ int main(int argc, char **argv)
 		{ "init", required_argument, NULL, O_INIT },
 		{ "tick-ms", required_argument, NULL, O_TICK },
 		{ "rearm-ms", required_argument, NULL, O_REARM },
+		{ "pass-ms", required_argument, NULL, O_PASS },
 		{ "window-ms", required_argument, NULL, O_WIN },
 		{ "decay", required_argument, NULL, O_DECAY },
 		{ "threshold", required_argument, NULL, O_THR },
@@ -967,6 +986,7 @@ int main(int argc, char **argv)
 		.high_wm_frac = 0.02,
 		.tick_ms = 100,
 		.rearm_ms = 500,
+		.pass_ms = 100,
 		.window_ms = 2000,
 		.decay = 0.5,
 		.threshold = 2,
@@ -1031,6 +1051,7 @@ int main(int argc, char **argv)
 		U64(O_BUCKET, "--bucket", 1, UINT64_MAX, c.bucket);
 		U64(O_TICK, "--tick-ms", 1, 3600000, c.tick_ms);
 		U64(O_REARM, "--rearm-ms", 1, 3600000, c.rearm_ms);
+		U64(O_PASS, "--pass-ms", 1, 3600000, c.pass_ms);
 		U64(O_WIN, "--window-ms", 1, 3600000, c.window_ms);
 		DBL(O_DECAY, "--decay", 1e-9, 0.999999, c.decay);
 		U64(O_THR, "--threshold", 1, 65535, c.threshold);
@@ -1071,12 +1092,12 @@ int main(int argc, char **argv)
 
 	printf("placement_sim: seed %" PRIu64 ", DRAM %.0f ns, slow %.0f ns, "
 	       "init %s, watermarks low %.0f%% high %.0f%%, kernel tick %u ms\n"
-	       "tierd: rearm and pass %u ms, window %u ms, decay %.2f, "
+	       "tierd: rearm %u ms, pass %u ms, window %u ms, decay %.2f, "
 	       "threshold %u, reports %u, promote_score %.1f, cooldown %u ms, backoff %u, "
 	       "rate %u MiB/s, batch %u\n",
 	       c.seed, c.dram_ns, c.slow_ns, c.first_touch ? "first-touch" : "slow",
 	       100 * c.low_wm_frac, 100 * c.high_wm_frac, c.tick_ms, c.rearm_ms,
-	       c.window_ms, c.decay, c.threshold, c.reports, c.promote_score,
+	       c.pass_ms < c.rearm_ms ? c.pass_ms : c.rearm_ms, c.window_ms, c.decay, c.threshold, c.reports, c.promote_score,
 	       c.cooldown_ms,
 	       c.backoff, c.rate_mbps, c.batch_pages);
 	for (int w = 0; w < WL_NR; w++) {
