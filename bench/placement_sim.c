@@ -27,7 +27,8 @@
  *     and the kernel demoted since.
  *
  * Policies: tierd; tierd-prev (the daemon before this change: one record
- * per folio per window, promotion only at the re-arm); oracle-static (top
+ * per folio per window, promotion only at the re-arm, no re-arm latency
+ * among equal scores); oracle-static (top
  * pages by total frequency, placed at start); hindsight (best static
  * placement recomputed for each phase of --phase accesses, moves
  * counted); first-write (promote on the first write fault); none.
@@ -480,6 +481,7 @@ struct tierd_sim {
 	size_t cand_max;
 	uint32_t reports;		/* records per folio per window, at most */
 	uint64_t records;
+	bool timed;			/* records carry their re-arm latency */
 };
 
 static int tierd_init(struct tierd_sim *d, const struct sim_cfg *c,
@@ -537,6 +539,7 @@ static void tierd_fini(struct tierd_sim *d)
 static int tierd_fault(struct tierd_sim *d, const struct sim_cfg *c,
 		       struct pagestate *x, uint32_t page, uint32_t now_ms)
 {
+	struct hot_fault f;
 	uint64_t last, due;
 
 	if (x->win_faults == 0 || now_ms - x->win_start_ms >= c->window_ms) {
@@ -555,9 +558,15 @@ static int tierd_fault(struct tierd_sim *d, const struct sim_cfg *c,
 		return 0;
 	x->reports++;
 	d->records++;
-	return hotness_record(d->t, SIM_TGID, SIM_BASE + page * PAGE,
-			      (uint32_t)(x->win_faults - last), true, now_ms,
-			      NULL);
+	/* the pipeline's arm_latency_of(): since the re-arm before it */
+	f = (struct hot_fault) {
+		.addr = SIM_BASE + page * PAGE, .tgid = SIM_TGID,
+		.faults = (uint32_t)(x->win_faults - last), .on_slow = true,
+		.arm_latency = d->timed ? (uint8_t)((uint64_t)(now_ms % c->rearm_ms) *
+						    255 / c->rearm_ms) :
+				       HOTNESS_LATENCY_UNKNOWN,
+	};
+	return hotness_record_fault(d->t, &f, now_ms, NULL);
 }
 
 /*
@@ -664,6 +673,7 @@ static int replay(const struct sim_cfg *c, const struct trace *t,
 		r = tierd_init(&d, c, t->pages, reports);
 		if (r < 0)
 			goto out;
+		d.timed = pol == POL_TIERD;
 	}
 
 	for (uint64_t i = 0; i < t->n; i++) {

@@ -80,7 +80,8 @@ struct hot_entry {
 	uint8_t state : 2;		/* enum hot_state */
 	uint8_t held : 1;		/* qualified, and within HOLD_WINDOWS of it */
 	uint8_t failures;		/* failed moves in a row, saturating */
-	uint16_t pingpongs;
+	uint8_t pingpongs;		/* saturating: the backoff caps first */
+	uint8_t arm_latency;		/* of the last record, hot_fault's */
 };
 
 _Static_assert(sizeof(struct hot_entry) == 32, "hot_entry grew");
@@ -89,11 +90,12 @@ _Static_assert(sizeof(struct hot_entry) == 32, "hot_entry grew");
  * A candidate as one 128-bit sort key whose ascending order is the order
  * hotness_candidates() promises: not a re-check first, then score
  * descending (a non-negative float's bits order like its value, so the
- * complement orders the other way), then tgid and address ascending.
- * Keys are unique, since (tgid, addr) is.
+ * complement orders the other way), then the sooner fault after a
+ * re-arm, then tgid and address ascending.  Keys are unique, since
+ * (tgid, addr) is.
  */
 struct cand_key {
-	uint64_t hi;		/* recheck:1, ~score bits:31, tgid:32 */
+	uint64_t hi;		/* recheck:1, ~score bits:31, latency:8, tgid:24 */
 	uint64_t lo;		/* addr */
 };
 
@@ -587,6 +589,8 @@ static int cmp_score_desc(const void *a, const void *b)
 		return x->recheck ? 1 : -1;
 	if (x->score != y->score)
 		return x->score > y->score ? -1 : 1;
+	if (x->arm_latency != y->arm_latency)
+		return x->arm_latency < y->arm_latency ? -1 : 1;
 	if (x->tgid != y->tgid)
 		return x->tgid < y->tgid ? -1 : 1;
 	if (x->addr != y->addr)
@@ -742,7 +746,7 @@ static uint64_t cooldown_for(const struct hotness_table *t,
 static __attribute__((noinline)) void count_pingpong(struct hotness_table *t,
 						    struct hot_entry *e)
 {
-	if (e->pingpongs < UINT16_MAX)
+	if (e->pingpongs < UINT8_MAX)
 		e->pingpongs++;
 	e->state = HOT_ON_SLOW;
 	t->pingpongs++;
@@ -750,11 +754,13 @@ static __attribute__((noinline)) void count_pingpong(struct hotness_table *t,
 
 /* A folio the table has not seen: evict or grow, then insert at slot @i. */
 static __attribute__((noinline)) int record_new(struct hotness_table *t,
-						uint32_t tgid, uint64_t addr,
+						const struct hot_fault *f,
 						uint64_t h, uint64_t i,
-						uint32_t faults, uint32_t now,
+						uint32_t now,
 						struct hot_record_result *res)
 {
+	uint32_t tgid = f->tgid, faults = f->faults;
+	uint64_t addr = f->addr;
 	bool evicted = false, found;
 	uint32_t idx;
 	int r;
@@ -780,6 +786,7 @@ static __attribute__((noinline)) int record_new(struct hotness_table *t,
 		.score = (float)faults,
 		.state = HOT_ON_SLOW,
 		.cand_pos = NOT_CAND,
+		.arm_latency = f->arm_latency,
 	};
 	t->slots[i].idx = idx;
 	t->slots[i].tag = (uint32_t)h;
@@ -797,25 +804,28 @@ static __attribute__((noinline)) int record_new(struct hotness_table *t,
  * The path of every ring-buffer record: kept small (the insert is out of
  * line) because bench/instructions.sh counts it per record.
  */
-int hotness_record(struct hotness_table *t, uint32_t tgid, uint64_t addr,
-		   uint32_t faults, bool on_slow, uint64_t now_ms,
-		   struct hot_record_result *res)
+int hotness_record_fault(struct hotness_table *t, const struct hot_fault *f,
+			 uint64_t now_ms, struct hot_record_result *res)
 {
-	uint64_t h = hash_key(tgid, addr);
+	uint64_t h = hash_key(f->tgid, f->addr);
 	uint32_t now = rel_time(t, now_ms);
 	bool found, pingpong = false;
 	struct hot_entry *e;
 	uint32_t idx;
 	uint64_t i;
 
-	i = find_slot(t, tgid, addr, h, &found);
+	/* a sort key holds 24 bits of it; Linux's pids stay below 2^22 */
+	if (f->tgid > HOTNESS_TGID_MAX)
+		return -EINVAL;
+	i = find_slot(t, f->tgid, f->addr, h, &found);
 	if (!found)
-		return record_new(t, tgid, addr, h, i, faults, now, res);
+		return record_new(t, f, h, i, now, res);
 	idx = t->slots[i].idx;
 	e = &t->ent[idx];
 	apply_decay(t, e, now);
-	e->score += (float)faults;
-	if (on_slow) {
+	e->score += (float)f->faults;
+	e->arm_latency = f->arm_latency;
+	if (f->on_slow) {
 		if (e->state == HOT_PROMOTED) {
 			count_pingpong(t, e);
 			pingpong = true;
@@ -826,6 +836,18 @@ int hotness_record(struct hotness_table *t, uint32_t tgid, uint64_t addr,
 	if (res)
 		*res = (struct hot_record_result) { .pingpong = pingpong };
 	return 0;
+}
+
+int hotness_record(struct hotness_table *t, uint32_t tgid, uint64_t addr,
+		   uint32_t faults, bool on_slow, uint64_t now_ms,
+		   struct hot_record_result *res)
+{
+	const struct hot_fault f = {
+		.addr = addr, .tgid = tgid, .faults = faults,
+		.on_slow = on_slow, .arm_latency = HOTNESS_LATENCY_UNKNOWN,
+	};
+
+	return hotness_record_fault(t, &f, now_ms, res);
 }
 
 /*
@@ -885,6 +907,7 @@ size_t hotness_candidates_scan(struct hotness_table *t, uint64_t now_ms,
 			struct hot_candidate c = {
 				.tgid = e->tgid, .addr = e->addr, .score = sc,
 				.recheck = e->state != HOT_ON_SLOW,
+				.arm_latency = e->arm_latency,
 			};
 			heap_offer(out, max, &n, &c);
 		}
@@ -919,7 +942,8 @@ static struct cand_key key_of(const struct hot_entry *e, float score)
 	memcpy(&bits, &score, sizeof(bits));
 	return (struct cand_key) {
 		.hi = (uint64_t)(e->state != HOT_ON_SLOW) << 63 |
-		      (uint64_t)(~bits & 0x7fffffffu) << 32 | e->tgid,
+		      (uint64_t)(~bits & 0x7fffffffu) << 32 |
+		      (uint64_t)e->arm_latency << 24 | e->tgid,
 		.lo = e->addr,
 	};
 }
@@ -931,7 +955,8 @@ static struct hot_candidate candidate_of(struct cand_key k)
 
 	memcpy(&score, &bits, sizeof(score));
 	return (struct hot_candidate) {
-		.tgid = (uint32_t)k.hi,
+		.tgid = (uint32_t)k.hi & HOTNESS_TGID_MAX,
+		.arm_latency = (uint8_t)(k.hi >> 24),
 		.recheck = k.hi >> 63,
 		.addr = k.lo,
 		.score = score,
@@ -1298,6 +1323,7 @@ size_t hotness_top(struct hotness_table *t, uint32_t tgid, uint64_t now_ms,
 		struct hot_candidate c = {
 			.tgid = e->tgid, .addr = e->addr,
 			.score = peek_score(t, e, now),
+			.arm_latency = e->arm_latency,
 		};
 		heap_offer(out, max, &n, &c);
 	}

@@ -41,9 +41,30 @@ struct hot_candidate {
 	 * ping-pong).  Ranked after every folio believed on the slow tier.
 	 */
 	bool recheck;
+	uint8_t arm_latency;	/* hot_fault's, of its last record */
 	uint64_t addr;
 	double score;
 };
+
+/* One record as the pipeline has it, for hotness_record_fault(). */
+struct hot_fault {
+	uint64_t addr;
+	uint32_t tgid;		/* at most HOTNESS_TGID_MAX */
+	uint32_t faults;	/* score it adds */
+	bool on_slow;		/* see hotness_record() */
+	/*
+	 * How soon after its source re-armed the folio faulted, in 255ths
+	 * of the re-arm interval, or HOTNESS_LATENCY_UNKNOWN.  Among folios
+	 * of the same score the sooner one is offered first: at equal fault
+	 * counts, the shorter time to the first access after arming is the
+	 * higher access rate (the NUMA-balancing hint-fault latency idea).
+	 */
+	uint8_t arm_latency;
+};
+
+#define HOTNESS_LATENCY_UNKNOWN	255
+/* Largest tgid the table takes (PID_MAX_LIMIT is 2^22). */
+#define HOTNESS_TGID_MAX	((1u << 24) - 1)
 
 /* Returned by hotness_record(). */
 struct hot_record_result {
@@ -88,16 +109,20 @@ int hotness_set_params(struct hotness_table *t, const struct hotness_params *p);
  * Add @faults write faults for (tgid, addr) seen at @now_ms.  @on_slow says
  * whether the source knows the folio is on a slow node now (private-node
  * source: always true); a PROMOTED entry seen on slow is a ping-pong.
- * Returns 0 or -ENOMEM.
+ * Returns 0, -EINVAL for a tgid above HOTNESS_TGID_MAX, or -ENOMEM.
  */
 int hotness_record(struct hotness_table *t, uint32_t tgid, uint64_t addr,
 		   uint32_t faults, bool on_slow, uint64_t now_ms,
 		   struct hot_record_result *res);
+/* The same, with the record's re-arm latency (hot_fault). */
+int hotness_record_fault(struct hotness_table *t, const struct hot_fault *f,
+			 uint64_t now_ms, struct hot_record_result *res);
 
 /*
  * Fill @out with up to @max folios whose decayed score at @now_ms is
  * >= @min_score and that are not in cooldown: those believed on the slow
- * tier first, then the re-checks, each hottest first.  Returns the
+ * tier first, then the re-checks, each hottest first (equal scores: the
+ * lower arm_latency first, then tgid and address).  Returns the
  * number written.  *@nr_cooldown (may be NULL) gets how many folios at or
  * above @min_score were skipped for cooldown; *@nr_qualified (may be NULL)
  * how many were not, written to @out or not (past @max).  Costs the

@@ -56,6 +56,8 @@ struct pipeline {
 	uint64_t start_ms;
 	uint64_t now_ms;		/* time of the event or tick in progress */
 	uint64_t scanned_ms;		/* last scope rescan, 0 = never */
+	uint64_t rearmed_ms;		/* last re-arm, 0 = never */
+	uint64_t prev_rearmed_ms;	/* the one before */
 
 	/* processes in scope, sorted by pid */
 	struct tracked_proc *procs;

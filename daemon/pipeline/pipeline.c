@@ -102,11 +102,38 @@ static void log_sources(struct pipeline *p)
 			   "source %s: %s", tierd_source_name(s), st[s].state);
 }
 
+/*
+ * How soon after the re-arm before it the folio faulted, in 255ths of
+ * the interval.  Only a soft-dirty record is timed by the kernel at the
+ * fault, after a re-arm tierd made and knows the time of (a uffd record
+ * comes from tierd's own scan, a hint fault after the kernel's scanner).
+ * Both clocks are CLOCK_MONOTONIC.
+ */
+static uint8_t arm_latency_of(const struct pipeline *p,
+			      const struct tierd_event *ev)
+{
+	uint64_t at = ev->ts_ns / 1000000, since;
+
+	if (ev->source != TIERD_SRC_SOFT_DIRTY)
+		return HOTNESS_LATENCY_UNKNOWN;
+	/* still in the ring buffer at the re-arm: the interval before */
+	if (p->rearmed_ms && at >= p->rearmed_ms)
+		since = at - p->rearmed_ms;
+	else if (p->prev_rearmed_ms && at >= p->prev_rearmed_ms)
+		since = at - p->prev_rearmed_ms;
+	else
+		return HOTNESS_LATENCY_UNKNOWN;
+	since = since * 255 / p->cfg.rearm_interval_ms;
+	return since < HOTNESS_LATENCY_UNKNOWN ? (uint8_t)since :
+						 HOTNESS_LATENCY_UNKNOWN - 1;
+}
+
 static void on_event(void *ctx, const struct tierd_event *ev)
 {
 	struct pipeline *p = ctx;
 	struct hot_record_result res;
 	struct tracked_proc *proc;
+	struct hot_fault f;
 	uint32_t writes = ev->writes < ev->faults ? ev->writes : ev->faults;
 	uint64_t weight = (uint64_t)(ev->faults - writes) * p->cfg.read_weight +
 			  (uint64_t)writes * p->cfg.write_weight;
@@ -141,9 +168,13 @@ static void on_event(void *ctx, const struct tierd_event *ev)
 		weight = least;
 	if (!weight)		/* only accesses of a kind that weighs 0 */
 		return;
-	hotness_record(p->hot, ev->tgid, addr,
-		       weight > UINT32_MAX ? UINT32_MAX : (uint32_t)weight,
-		       ev->on_slow, p->now_ms, &res);
+	f = (struct hot_fault) {
+		.addr = addr, .tgid = ev->tgid,
+		.faults = weight > UINT32_MAX ? UINT32_MAX : (uint32_t)weight,
+		.on_slow = ev->on_slow, .arm_latency = arm_latency_of(p, ev),
+	};
+	/* a tracked pid fits the table's tgid; -ENOMEM drops one record */
+	hotness_record_fault(p->hot, &f, p->now_ms, &res);
 }
 
 /* What the sources need to know of the topology, as kernel features. */
@@ -344,6 +375,8 @@ int pipeline_tick(struct pipeline *p, uint64_t now_ms)
 		p->scanned_ms = now_ms;
 	}
 	pipeline_arm_sources(p);
+	p->prev_rearmed_ms = p->rearmed_ms;
+	p->rearmed_ms = now_ms;
 	hotness_age(p->hot, now_ms, AGE_FLOOR);
 	if (now_ms - p->movers_checked_ms >= MOVERS_RECHECK_MS)
 		pipeline_check_movers(p);

@@ -607,6 +607,59 @@ static void assert_same_candidates(struct hotness_table *inc,
  * give the same candidates, in the same order, with the same counts.
  * Decays of 0.5 and 0.25 keep every score exact, so equal means equal.
  */
+/*
+ * Equal scores: the folio that faulted sooner after its re-arm first,
+ * unknown latency last, then tgid and address; a higher score still
+ * wins whatever its latency.  A tgid past the key's 24 bits is refused.
+ */
+static void test_equal_scores_by_arm_latency(void **state)
+{
+	struct hotness_params p = params(64, 0.5);
+	struct hotness_table *t;
+	struct hot_candidate out[8];
+	const struct hot_fault recs[] = {
+		{ .addr = 1 * PG, .tgid = 5, .faults = 2, .on_slow = true,
+		  .arm_latency = HOTNESS_LATENCY_UNKNOWN },
+		{ .addr = 2 * PG, .tgid = 5, .faults = 2, .on_slow = true,
+		  .arm_latency = 200 },
+		{ .addr = 3 * PG, .tgid = 5, .faults = 2, .on_slow = true,
+		  .arm_latency = 10 },
+		{ .addr = 4 * PG, .tgid = 4, .faults = 2, .on_slow = true,
+		  .arm_latency = 10 },
+		{ .addr = 5 * PG, .tgid = HOTNESS_TGID_MAX, .faults = 3,
+		  .on_slow = true, .arm_latency = 250 },
+	};
+	const uint64_t want_addr[] = { 5 * PG, 4 * PG, 3 * PG, 2 * PG, 1 * PG };
+	const struct hot_fault bad = { .addr = PG, .tgid = HOTNESS_TGID_MAX + 1,
+				       .faults = 1 };
+	size_t n;
+
+	assert_int_equal(hotness_create(&p, &t), 0);
+	for (size_t i = 0; i < sizeof(recs) / sizeof(recs[0]); i++)
+		assert_int_equal(hotness_record_fault(t, &recs[i], 100, NULL), 0);
+	for (int pass = 0; pass < 2; pass++) {
+		n = pass ? hotness_candidates_scan(t, 100, 1.0, out, 8, NULL, NULL) :
+			   hotness_candidates(t, 100, 1.0, out, 8, NULL, NULL);
+		assert_int_equal(n, 5);
+		for (size_t i = 0; i < n; i++)
+			assert_int_equal(out[i].addr, want_addr[i]);
+		assert_int_equal(out[0].tgid, HOTNESS_TGID_MAX);
+		assert_int_equal(out[1].tgid, 4);
+		assert_true(out[0].score == 3.0);
+	}
+	/* a record without latency (hotness_record) forgets the old one */
+	rec(t, 5, 3 * PG, 0, true, 100);
+	n = hotness_candidates(t, 100, 1.0, out, 8, NULL, NULL);
+	assert_int_equal(out[2].addr, 2 * PG);
+	assert_int_equal(out[3].addr, 1 * PG);
+	assert_int_equal(out[4].addr, 3 * PG);
+	assert_int_equal(hotness_record_fault(t, &bad, 100, NULL), -EINVAL);
+	assert_int_equal(hotness_record(t, HOTNESS_TGID_MAX + 1, PG, 1, true,
+					100, NULL), -EINVAL);
+	assert_true(hotness_score(t, HOTNESS_TGID_MAX + 1, PG, 100) < 0);
+	hotness_destroy(t);
+}
+
 static void test_incremental_matches_scan(void **state)
 {
 	static const uint32_t caps[] = { 150, 600, 5000 };
@@ -636,11 +689,16 @@ static void test_incremental_matches_scan(void **state)
 
 			now += (r >> 20) % 300;
 			if (op < 70) {
-				uint32_t faults = 1 + (uint32_t)((r >> 50) % 4);
-				bool slow = (r >> 60) & 1;
+				struct hot_fault f = {
+					.addr = addr, .tgid = tgid,
+					.faults = 1 + (uint32_t)((r >> 50) % 4),
+					.on_slow = (r >> 60) & 1,
+					/* few values: equal scores tie on it */
+					.arm_latency = (uint8_t)((r >> 30) % 4 * 85),
+				};
 
-				rec(inc, tgid, addr, faults, slow, now);
-				rec(ref, tgid, addr, faults, slow, now);
+				assert_int_equal(hotness_record_fault(inc, &f, now, NULL), 0);
+				assert_int_equal(hotness_record_fault(ref, &f, now, NULL), 0);
 			} else if (op < 76) {
 				hotness_mark_promoted(inc, tgid, addr, now);
 				hotness_mark_promoted(ref, tgid, addr, now);
@@ -808,6 +866,7 @@ int main(void)
 		cmocka_unit_test(test_age),
 		cmocka_unit_test(test_set_params_shrink_grow),
 		cmocka_unit_test(test_shrink_uses_decayed_scores),
+		cmocka_unit_test(test_equal_scores_by_arm_latency),
 		cmocka_unit_test(test_incremental_matches_scan),
 		cmocka_unit_test(test_incremental_top_of_many),
 		cmocka_unit_test(test_age_sweeps_slices),

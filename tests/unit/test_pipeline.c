@@ -758,6 +758,49 @@ static bool tracked(struct pipeline *p, pid_t pid, uint64_t addr, uint64_t now)
 
 /* ---------------------------------------------------------------- tests */
 
+/* A soft-dirty record whose crossing fault came at @ts_ms. */
+static void inject_soft_dirty(pid_t tgid, uint64_t addr, uint32_t faults,
+			      uint64_t ts_ms)
+{
+	assert_true(W->nr_pending < MAX_EVENTS);
+	W->pending[W->nr_pending++] = (struct tierd_event){
+		.ts_ns = ts_ms * 1000000ULL, .addr = addr,
+		.tgid = (uint32_t)tgid, .faults = faults, .writes = faults,
+		.nid = TIERD_NID_NONE, .source = TIERD_SRC_SOFT_DIRTY,
+	};
+}
+
+/*
+ * Equal scores, room for two: the folios that faulted sooner after the
+ * re-arm move, a record still from the interval before is timed against
+ * the re-arm before, and the one that faulted late waits.
+ */
+static void test_sooner_after_rearm_first(void **state)
+{
+	struct tierd_config cfg;
+	struct pipeline *p;
+	const uint64_t late = BASE_A, soon = BASE_A + PAGE;
+	const uint64_t before = BASE_A + 2 * PAGE;
+
+	add_proc(101, "alpha");
+	base_config(&cfg);
+	cfg.rearm_interval_ms = 500;
+	p = start(&cfg);
+	assert_int_equal(pipeline_tick(p, T0 + 500), 0);
+	W->free_bytes[0] = (cfg.min_free_mb << 20) + 2 * PAGE;
+	clear_calls();
+	inject_soft_dirty(101, late, 2, T0 + 900);
+	inject_soft_dirty(101, soon, 2, T0 + 520);
+	/* in the ring buffer across the re-arm: 10 ms after the one before */
+	inject_soft_dirty(101, before, 2, T0 + 10);
+	deliver(p, T0 + 950);
+	assert_int_equal(pipeline_pass(p, T0 + 960), 0);
+	assert_int_equal(W->nr_calls, 2);
+	assert_call(1, true, 101, 0, (uint64_t[]){ before, soon }, 2);
+	assert_false(addr_seen(101, late));
+	pipeline_destroy(p);
+}
+
 /*
  * A pass between ticks moves what was recorded since the tick, without a
  * re-arm; at pass_interval_ms >= rearm_interval_ms the main loop runs no
@@ -2354,6 +2397,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_pass_between_ticks, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sooner_after_rearm_first, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_promote_batches_per_pid, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_already_on_fast_refunds_token, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_move_page_errors, setup, teardown),
