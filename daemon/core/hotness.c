@@ -754,13 +754,13 @@ static __attribute__((noinline)) void count_pingpong(struct hotness_table *t,
 
 /* A folio the table has not seen: evict or grow, then insert at slot @i. */
 static __attribute__((noinline)) int record_new(struct hotness_table *t,
-						const struct hot_fault *f,
+						uint32_t tgid, uint64_t addr,
+						uint32_t faults,
+						uint8_t arm_latency,
 						uint64_t h, uint64_t i,
 						uint32_t now,
 						struct hot_record_result *res)
 {
-	uint32_t tgid = f->tgid, faults = f->faults;
-	uint64_t addr = f->addr;
 	bool evicted = false, found;
 	uint32_t idx;
 	int r;
@@ -786,7 +786,7 @@ static __attribute__((noinline)) int record_new(struct hotness_table *t,
 		.score = (float)faults,
 		.state = HOT_ON_SLOW,
 		.cand_pos = NOT_CAND,
-		.arm_latency = f->arm_latency,
+		.arm_latency = arm_latency,
 	};
 	t->slots[i].idx = idx;
 	t->slots[i].tag = (uint32_t)h;
@@ -802,12 +802,15 @@ static __attribute__((noinline)) int record_new(struct hotness_table *t,
 
 /*
  * The path of every ring-buffer record: kept small (the insert is out of
- * line) because bench/instructions.sh counts it per record.
+ * line) because bench/instructions.sh counts it per record; in line in
+ * both entry points, so neither pays for the other's argument shape.
  */
-int hotness_record_fault(struct hotness_table *t, const struct hot_fault *f,
-			 uint64_t now_ms, struct hot_record_result *res)
+static inline __attribute__((always_inline)) int
+record_one(struct hotness_table *t, uint32_t tgid, uint64_t addr,
+	   uint32_t faults, bool on_slow, uint8_t arm_latency,
+	   uint64_t now_ms, struct hot_record_result *res)
 {
-	uint64_t h = hash_key(f->tgid, f->addr);
+	uint64_t h = hash_key(tgid, addr);
 	uint32_t now = rel_time(t, now_ms);
 	bool found, pingpong = false;
 	struct hot_entry *e;
@@ -815,17 +818,18 @@ int hotness_record_fault(struct hotness_table *t, const struct hot_fault *f,
 	uint64_t i;
 
 	/* a sort key holds 24 bits of it; Linux's pids stay below 2^22 */
-	if (f->tgid > HOTNESS_TGID_MAX)
+	if (tgid > HOTNESS_TGID_MAX)
 		return -EINVAL;
-	i = find_slot(t, f->tgid, f->addr, h, &found);
+	i = find_slot(t, tgid, addr, h, &found);
 	if (!found)
-		return record_new(t, f, h, i, now, res);
+		return record_new(t, tgid, addr, faults, arm_latency, h, i,
+				  now, res);
 	idx = t->slots[i].idx;
 	e = &t->ent[idx];
 	apply_decay(t, e, now);
-	e->score += (float)f->faults;
-	e->arm_latency = f->arm_latency;
-	if (f->on_slow) {
+	e->score += (float)faults;
+	e->arm_latency = arm_latency;
+	if (on_slow) {
 		if (e->state == HOT_PROMOTED) {
 			count_pingpong(t, e);
 			pingpong = true;
@@ -838,16 +842,19 @@ int hotness_record_fault(struct hotness_table *t, const struct hot_fault *f,
 	return 0;
 }
 
+int hotness_record_fault(struct hotness_table *t, const struct hot_fault *f,
+			 uint64_t now_ms, struct hot_record_result *res)
+{
+	return record_one(t, f->tgid, f->addr, f->faults, f->on_slow,
+			  f->arm_latency, now_ms, res);
+}
+
 int hotness_record(struct hotness_table *t, uint32_t tgid, uint64_t addr,
 		   uint32_t faults, bool on_slow, uint64_t now_ms,
 		   struct hot_record_result *res)
 {
-	const struct hot_fault f = {
-		.addr = addr, .tgid = tgid, .faults = faults,
-		.on_slow = on_slow, .arm_latency = HOTNESS_LATENCY_UNKNOWN,
-	};
-
-	return hotness_record_fault(t, &f, now_ms, res);
+	return record_one(t, tgid, addr, faults, on_slow,
+			  HOTNESS_LATENCY_UNKNOWN, now_ms, res);
 }
 
 /*
