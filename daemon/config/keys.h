@@ -27,6 +27,10 @@
 #ifndef TIERD_CONFIG_KEYS_H
 #define TIERD_CONFIG_KEYS_H
 
+#include <linux/types.h>
+
+#include "bpf/tierd.h"		/* TIERD_REPORTS_MAX: the programs' bound */
+
 #define TIERD_CONFIG_KEYS(KEY)						\
 	/* NUMA nodes that are a slow tier; slow_auto for "auto" */	\
 	KEY(nodes, slow, SLOW_NODES, slow_mask, 0, 0, "auto")		\
@@ -50,7 +54,7 @@
 	/* faults per window for a BPF record */			\
 	KEY(hotness, threshold, U32, threshold, 1, 65535, "2")		\
 	/* records per folio per window, at threshold x 1, 2, 4 ... */	\
-	KEY(hotness, reports_per_window, U32, reports_per_window, 1, 8, "4") \
+	KEY(hotness, reports_per_window, U32, reports_per_window, 1, TIERD_REPORTS_MAX, "4") \
 	/* score an access adds, by kind */				\
 	KEY(hotness, read_weight, U32, read_weight, 0, 1000, "1")	\
 	KEY(hotness, write_weight, U32, write_weight, 0, 1000, "1")	\

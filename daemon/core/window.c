@@ -7,12 +7,12 @@
  */
 #include <errno.h>
 #include <stdlib.h>
+#include <linux/types.h>
 
+#include "bpf/tierd.h"
 #include "core/window.h"
 
 #define PROBE_MAX 32
-/* as the BPF programs' TIERD_REPORTS_MAX */
-#define REPORTS_MAX 8
 
 struct slot {
 	uint64_t addr;
@@ -70,8 +70,8 @@ void window_set(struct window_table *t, uint32_t window_ms,
 {
 	t->window_ms = window_ms ? window_ms : 1;
 	t->threshold = threshold ? threshold : 1;
-	t->reports = reports < 1 ? 1 : reports > REPORTS_MAX ? REPORTS_MAX :
-								reports;
+	t->reports = reports < 1 ? 1 :
+		     reports > TIERD_REPORTS_MAX ? TIERD_REPORTS_MAX : reports;
 }
 
 static uint32_t hash(uint32_t tgid, uint64_t addr)

@@ -26,7 +26,8 @@ struct window_verdict {
 
 /*
  * Room for @cap folios (rounded up to a power of two), up to @reports
- * records per folio per window (1..TIERD_REPORTS_MAX, clamped).  0 or
+ * records per folio per window (1..TIERD_REPORTS_MAX of bpf/tierd.h,
+ * clamped).  0 or
  * -ENOMEM.
  */
 int window_create(uint32_t cap, uint32_t window_ms, uint32_t threshold,
