@@ -151,53 +151,53 @@ static int sync_pipe_fd(struct tierd_ctx *ctx)
 	return 0;
 }
 
-static int on_tick(sd_event_source *s, uint64_t usec, void *userdata)
+/* Fire the one-shot timer @s again in @ms; a timer that cannot ends the loop. */
+static int rearm_timer(struct tierd_ctx *ctx, sd_event_source *s,
+		       uint32_t ms, const char *what)
 {
-	struct tierd_ctx *ctx = userdata;
-	uint64_t start = clock_us();
-	int r;
+	int r = sd_event_source_set_time_relative(s, ms * 1000ULL);
 
-	r = pipeline_tick(ctx->pipe, now_ms(ctx));
-	if (r < 0)
-		log_warn("pipeline tick: %s", strerror(-r));
-	/* @usec is when the timer was due, on the same clock */
-	loop_stats_tick(&ctx->loop, usec, start, clock_us());
-	r = sd_event_source_set_time_relative(s,
-				pipeline_tick_ms(ctx->pipe) * 1000ULL);
 	if (r >= 0)
 		r = sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
 	if (r < 0) {
-		log_err("cannot re-arm the tick timer: %s", strerror(-r));
+		log_err("cannot re-arm the %s timer: %s", what, strerror(-r));
 		return sd_event_exit(ctx->event, 1);
 	}
 	return 0;
 }
 
 /*
- * Promotion between ticks.  Always armed, so a reload that turns passes
- * on or off needs nothing here: with none wanted it only looks again a
- * tick later.
+ * The pass timer's period: passes between ticks, or, with none wanted,
+ * a look again a tick later (so a reload that turns passes on or off
+ * needs nothing here).
  */
+static uint32_t pass_timer_ms(const struct tierd_ctx *ctx)
+{
+	uint32_t every = pipeline_pass_ms(ctx->pipe);
+
+	return every ? every : pipeline_tick_ms(ctx->pipe);
+}
+
+/* The pipeline logs what fails in a tick or a pass, once. */
+static int on_tick(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	struct tierd_ctx *ctx = userdata;
+	uint64_t start = clock_us();
+
+	(void)pipeline_tick(ctx->pipe, now_ms(ctx));
+	/* @usec is when the timer was due, on the same clock */
+	loop_stats_tick(&ctx->loop, usec, start, clock_us());
+	return rearm_timer(ctx, s, pipeline_tick_ms(ctx->pipe), "tick");
+}
+
 static int on_pass(sd_event_source *s, uint64_t usec, void *userdata)
 {
 	struct tierd_ctx *ctx = userdata;
-	uint32_t every = pipeline_pass_ms(ctx->pipe);
-	int r;
 
 	(void)usec;
-	/* the pipeline logs a failing pass, once */
-	if (every)
+	if (pipeline_pass_ms(ctx->pipe))
 		(void)pipeline_pass(ctx->pipe, now_ms(ctx));
-	r = sd_event_source_set_time_relative(s, (every ? every :
-				pipeline_tick_ms(ctx->pipe)) * 1000ULL);
-	if (r >= 0)
-		r = sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
-	if (r < 0) {
-		log_err("cannot re-arm the promotion pass timer: %s",
-			strerror(-r));
-		return sd_event_exit(ctx->event, 1);
-	}
-	return 0;
+	return rearm_timer(ctx, s, pass_timer_ms(ctx), "promotion pass");
 }
 
 /* ---- reload ---- */
@@ -464,8 +464,7 @@ static int tierd_start(struct tierd_ctx *ctx)
 	}
 	r = sd_event_add_time_relative(ctx->event, &ctx->pass_src,
 				       CLOCK_MONOTONIC,
-				       (pipeline_pass_ms(ctx->pipe) ?:
-					pipeline_tick_ms(ctx->pipe)) * 1000ULL,
+				       pass_timer_ms(ctx) * 1000ULL,
 				       TIERD_TICK_ACCURACY_USEC, on_pass, ctx);
 	if (r < 0) {
 		log_err("cannot add the promotion pass timer: %s",
